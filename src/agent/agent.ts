@@ -1,0 +1,206 @@
+import { hostname } from 'node:os';
+import { encodeEnvelope, ProtocolError, type Envelope, type EventData, type MessageType, type DataOf } from '../protocol/index.ts';
+import { collectorsForPreset, loadCatalog, type CollectorDef, type Preset } from '../catalog/index.ts';
+import { OS_READERS } from './collectors/os/index.ts';
+import { Job } from './job.ts';
+import { Shipper } from './shipper.ts';
+import { Spool } from './spool.ts';
+import { TargetMonitor, type Emit, type TargetConfig } from './target.ts';
+import type { Transport } from './transport/index.ts';
+
+export const AGENT_VERSION = '0.1.0';
+
+export interface AgentOptions {
+  /** Agent id; defaults to `agent-<hostname>`. */
+  id?: string;
+  namespace: string;
+  /** Host name the node metrics belong to. */
+  node?: string;
+  targets: TargetConfig[];
+  preset: Preset;
+  catalogDirs: string[];
+  spoolDir: string;
+  spoolMaxBytes?: number;
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  maxIntervalS?: number;
+  heartbeatS: number;
+  /** Collect host metrics from /proc (off when the agent does not run on the database host). */
+  nodeMetrics: boolean;
+  transport: Transport;
+  log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+/**
+ * The agent: schedules collectors for each target and for the node, writes
+ * every message to the spool, and lets the shipper send it.
+ */
+export class Agent {
+  readonly id: string;
+  readonly node: string;
+  readonly spool: Spool;
+  readonly shipper: Shipper;
+  private readonly targets: TargetMonitor[];
+  private readonly nodeJobs: { job: Job; def: CollectorDef }[] = [];
+  private timer?: NodeJS.Timeout;
+  private readonly started = Date.now();
+  private nextHeartbeat = 0;
+  private ticking?: Promise<void>;
+  /** What this agent produced since start: messages by type and metric samples. */
+  readonly produced = { messages: {} as Record<string, number>, samples: 0 };
+
+  constructor(private readonly opts: AgentOptions) {
+    this.node = opts.node ?? hostname();
+    this.id = opts.id ?? `agent-${this.node.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+    this.spool = new Spool(opts.spoolDir, { maxBytes: opts.spoolMaxBytes });
+    this.shipper = new Shipper(this.spool, opts.transport, {
+      agent: this.id, namespace: opts.namespace,
+      onError: (err) => this.log('warn', `send failed, will retry: ${(err as Error).message}`),
+    });
+    const defs = collectorsForPreset(loadCatalog(opts.catalogDirs), opts.preset);
+    const sqlDefs = defs.filter((d) => d.scope !== 'node');
+    const emit: Emit = {
+      metrics: (instance, data, ts) => this.send('metrics', instance, data, ts),
+      inventory: (instance, data, ts) => this.send('inventory', instance, data, ts),
+      event: (instance, data, ts) => this.send('event', instance, data, ts),
+    };
+    this.targets = opts.targets.map((t) => new TargetMonitor(t, opts.namespace, this.node, sqlDefs, {
+      statementTimeoutMs: opts.statementTimeoutMs, lockTimeoutMs: opts.lockTimeoutMs, maxIntervalS: opts.maxIntervalS,
+    }, emit));
+    if (opts.nodeMetrics) {
+      const now = Date.now();
+      for (const def of defs.filter((d) => d.scope === 'node')) {
+        const s = opts.maxIntervalS ? Math.min(def.interval_s, opts.maxIntervalS) : def.interval_s;
+        this.nodeJobs.push({ job: new Job(def.id, s * 1000, undefined, now), def });
+      }
+    }
+  }
+
+  private log(level: 'info' | 'warn' | 'error', msg: string): void {
+    this.opts.log?.(level, msg);
+  }
+
+  /** Builds the envelope, spools it, wakes the shipper. */
+  send<T extends MessageType>(type: T, instance: string | undefined, data: DataOf[T], ts: number): void {
+    try {
+      // Encoded with the next seq before it is taken: a message too large to send must not leave a gap in the seqs.
+      const env = { v: 1, type, agent: this.id, seq: this.spool.last + 1, ts, data, ...(instance ? { instance } : {}) } as Envelope;
+      let bytes: Uint8Array;
+      try {
+        bytes = encodeEnvelope(env);
+      } catch (err) {
+        const parts = type === 'metrics' && err instanceof ProtocolError && err.code === 'PGFLEET_PROTOCOL_TOO_LARGE'
+          ? splitMetrics(data as DataOf['metrics']) : undefined;
+        if (!parts) throw err;
+        // A large collector run (many tables, many statements) goes as several messages.
+        for (const part of parts) this.send('metrics', instance, part, ts);
+        return;
+      }
+      // send() is synchronous, so nothing took a seq since spool.last was read.
+      const seq = this.spool.nextSeq();
+      if (seq !== env.seq) throw new Error(`spool handed out seq ${seq}, the message was encoded with ${env.seq}`);
+      const dropped = this.spool.put(seq, bytes);
+      this.produced.messages[type] = (this.produced.messages[type] ?? 0) + 1;
+      if (type === 'metrics') for (const f of (data as DataOf['metrics']).metrics) this.produced.samples += f.points.length;
+      if (dropped.length > 0) this.log('warn', `spool full: dropped ${dropped.length} oldest messages`);
+      this.shipper.wake();
+    } catch (err) {
+      // Disk full, spool folder gone, message too large: counted and logged, never fatal.
+      this.sendFailures++;
+      this.log('error', `could not spool a ${type} message: ${(err as Error).message}`);
+    }
+  }
+
+  /** Messages that could not be spooled (reported in the heartbeat's log line). */
+  sendFailures = 0;
+
+  start(): void {
+    this.shipper.start();
+    this.timer = setInterval(() => {
+      if (this.ticking) return;
+      this.ticking = this.tick()
+        .catch((err) => this.log('error', `collection round failed: ${(err as Error).message}`))
+        .finally(() => { this.ticking = undefined; });
+    }, 250);
+  }
+
+  /** Work started by ticks and not finished yet; each target and node job runs on its own. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly nodeBusy = new Set<Job>();
+
+  /**
+   * Starts what is due without waiting for it: a slow or unreachable target never
+   * delays another target, the node collectors or the heartbeat.
+   */
+  private async tick(): Promise<void> {
+    const now = Date.now();
+    const track = (p: Promise<void>) => { this.inFlight.add(p); p.finally(() => this.inFlight.delete(p)); };
+    for (const t of this.targets) {
+      track(t.tick(now).catch((err) => this.log('error', `target ${t.config.name}: ${(err as Error).message}`)));
+    }
+    for (const { job, def } of this.nodeJobs) {
+      if (now < job.nextRun || this.nodeBusy.has(job)) continue;
+      this.nodeBusy.add(job);
+      track(this.runNodeJob(job, def).finally(() => this.nodeBusy.delete(job)));
+    }
+    if (now >= this.nextHeartbeat) {
+      this.nextHeartbeat = now + this.opts.heartbeatS * 1000;
+      this.sendHeartbeat(now);
+    }
+  }
+
+  private async runNodeJob(job: Job, def: CollectorDef): Promise<void> {
+    const started = Date.now();
+    try {
+      const reader = OS_READERS[def.reader as keyof typeof OS_READERS];
+      if (!reader) throw new Error(`no /proc reader named "${def.reader}"`);
+      const metrics = await reader();
+      this.send('metrics', undefined, { collector: def.id, interval_ms: job.intervalMs, node: this.node, metrics }, started);
+      job.succeeded(Date.now(), Date.now() - started);
+    } catch (err) {
+      const message = (err as Error).message;
+      if (job.failed(Date.now(), Date.now() - started, message)) {
+        this.send('event', undefined, { kind: 'collector.backoff', severity: 'warning', message: `collector ${def.id} failed: ${message}`, details: { collector: def.id } } satisfies EventData, Date.now());
+      }
+    }
+  }
+
+  private sendHeartbeat(now: number): void {
+    const jobs = [...this.targets.flatMap((t) => t.jobs), ...this.nodeJobs.map((n) => n.job)];
+    this.send('heartbeat', undefined, {
+      agent_version: AGENT_VERSION,
+      uptime_s: (now - this.started) / 1000,
+      node: this.node,
+      spool: this.spool.stats(),
+      collectors: jobs.map((j) => ({
+        id: j.id, ...(j.instance ? { instance: j.instance } : {}), state: j.state, runs: j.runs, failures: j.failures,
+        ...(j.lastDurationMs !== undefined ? { last_duration_ms: j.lastDurationMs } : {}),
+        ...(j.lastError ? { last_error: j.lastError.slice(0, 2000) } : {}),
+      })),
+    }, now);
+  }
+
+  /** Stops collecting; with `drainMs`, waits that long for the spool to empty first. */
+  async stop(drainMs = 0): Promise<void> {
+    clearInterval(this.timer);
+    await this.ticking;
+    await Promise.allSettled([...this.inFlight]);
+    if (drainMs > 0) await this.shipper.drain(drainMs);
+    await this.shipper.stop();
+    await Promise.all(this.targets.map((t) => t.close()));
+    await this.opts.transport.close();
+  }
+}
+
+/** Two halves of a metrics payload (by family, or by point of a single family); undefined when it cannot be split. */
+export function splitMetrics(data: DataOf['metrics']): DataOf['metrics'][] | undefined {
+  const fams = data.metrics;
+  if (fams.length > 1) {
+    const mid = Math.ceil(fams.length / 2);
+    return [{ ...data, metrics: fams.slice(0, mid) }, { ...data, metrics: fams.slice(mid) }];
+  }
+  const [f] = fams;
+  if (!f || f.points.length < 2) return undefined;
+  const mid = Math.ceil(f.points.length / 2);
+  return [{ ...data, metrics: [{ ...f, points: f.points.slice(0, mid) }] }, { ...data, metrics: [{ ...f, points: f.points.slice(mid) }] }];
+}

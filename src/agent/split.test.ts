@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, splitMetrics } from './agent.ts';
+import { NoopTransport } from './transport/index.ts';
+import { decodeEnvelope, type Envelope, type MetricsData } from '../protocol/index.ts';
+
+const family = (name: string, n: number) => ({
+  name, kind: 'gauge' as const, points: Array.from({ length: n }, (_, i) => ({ l: { table: `public.table_with_a_long_name_${i}`, schema: 'public' }, v: i })),
+});
+
+test('splitMetrics halves by family, then by point', () => {
+  const two = splitMetrics({ collector: 'c', metrics: [family('a.x', 3), family('a.y', 3)] })!;
+  assert.deepEqual(two.map((d) => d.metrics.map((f) => f.name)), [['a.x'], ['a.y']]);
+  const one = splitMetrics({ collector: 'c', metrics: [family('a.x', 5)] })!;
+  assert.deepEqual(one.map((d) => d.metrics[0].points.length), [3, 2]);
+  assert.equal(splitMetrics({ collector: 'c', metrics: [family('a.x', 1)] }), undefined);
+});
+
+test('a collector run larger than a message is sent as several messages, every point kept, seqs contiguous', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'pgfleet-split-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const seen: Envelope[] = [];
+  const agent = new Agent({
+    id: 'agent-split', namespace: 'default', node: 'n', targets: [], preset: 'minimal', catalogDirs: [], spoolDir: dir,
+    statementTimeoutMs: 1000, lockTimeoutMs: 100, heartbeatS: 60, nodeMetrics: false,
+    transport: new NoopTransport((b) => seen.push(decodeEnvelope(b))),
+  });
+  const points = 40_000; // about 3 MB of MessagePack
+  agent.send('metrics', 'split-1', { collector: 'big', metrics: [family('big.rows', points), family('big.size', 10)] }, Date.now());
+  agent.shipper.start();
+  assert.ok(await agent.shipper.drain(10_000));
+  await agent.stop();
+  const sizes = seen.length;
+  assert.ok(sizes >= 3, `${sizes} messages`);
+  assert.deepEqual(seen.map((e) => e.seq).sort((a, b) => a - b), Array.from({ length: sizes }, (_, i) => i + 1));
+  const total = seen.reduce((n, e) => n + (e.data as MetricsData).metrics.reduce((m, f) => m + f.points.length, 0), 0);
+  assert.equal(total, points + 10);
+  assert.equal(agent.produced.samples, points + 10);
+});

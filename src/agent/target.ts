@@ -1,0 +1,188 @@
+import type { Sql } from 'postgres';
+import type { EventData, InventoryData, MetricsData } from '../protocol/index.ts';
+import type { CollectorDef } from '../catalog/index.ts';
+import { openTargetPool, Requirements, runSqlCollector, type Probe } from './collect.ts';
+import { isConnectionError } from '../pg-errors/index.ts';
+import { describePgError } from './errors.ts';
+import { Job } from './job.ts';
+
+export interface TargetConfig {
+  /** Instance id, `<cluster>-<seq>`. */
+  name: string;
+  cluster: string;
+  /** libpq-style connection URI; empty means PG* environment variables. */
+  url: string;
+}
+
+export interface TargetLimits {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  /** Intervals longer than this are shortened (the demo and tests collect fast). */
+  maxIntervalS?: number;
+}
+
+export interface Emit {
+  metrics(instance: string | undefined, data: MetricsData, ts: number): void;
+  inventory(instance: string, data: InventoryData, ts: number): void;
+  event(instance: string | undefined, data: EventData, ts: number): void;
+}
+
+const PROBE_INTERVAL_MS = 15_000;
+/** While an instance is down, it is probed this often. */
+const DOWN_PROBE_INTERVAL_MS = 5_000;
+/** Inventory is re-sent at least this often even without a change, so the server can tell "up" from "stale". */
+const INVENTORY_REFRESH_MS = 60_000;
+
+/**
+ * Watches one PostgreSQL instance: probes liveness, version and role, and runs
+ * the catalog's SQL collectors for it, one query at a time, each under
+ * statement_timeout and lock_timeout.
+ */
+export class TargetMonitor {
+  readonly jobs: Job[] = [];
+  private readonly pools = new Map<string, Sql>();
+  private probe?: Probe;
+  private up = false;
+  private lastInventory = 0;
+  private probeDue = 0;
+  private busy = false;
+
+  constructor(
+    readonly config: TargetConfig,
+    private readonly namespace: string,
+    private readonly node: string,
+    private readonly defs: CollectorDef[],
+    private readonly limits: TargetLimits,
+    private readonly emit: Emit,
+  ) {
+    const now = Date.now();
+    for (const def of defs) this.jobs.push(new Job(def.id, this.intervalOf(def), config.name, now));
+  }
+
+  intervalOf(def: CollectorDef): number {
+    const s = this.limits.maxIntervalS ? Math.min(def.interval_s, this.limits.maxIntervalS) : def.interval_s;
+    return s * 1000;
+  }
+
+  private pool(database?: string): Sql {
+    const key = database ?? '';
+    let sql = this.pools.get(key);
+    if (!sql) {
+      sql = openTargetPool(this.config.url, database, this.limits);
+      this.pools.set(key, sql);
+    }
+    return sql;
+  }
+
+  /** Runs what is due; never runs two things at once on this target. */
+  async tick(now: number): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      if (now >= this.probeDue) await this.runProbe(now);
+      if (!this.up || !this.probe) return;
+      for (let i = 0; i < this.jobs.length; i++) {
+        const job = this.jobs[i];
+        if (Date.now() < job.nextRun) continue;
+        if (await this.runJob(job, this.defs[i]) === 'lost') {
+          // The server went away: stop running collectors against it and find out at once.
+          this.probeDue = 0;
+          break;
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async runProbe(now: number): Promise<void> {
+    this.probeDue = now + (this.up ? PROBE_INTERVAL_MS : DOWN_PROBE_INTERVAL_MS);
+    const base = { namespace: this.namespace, cluster: this.config.cluster, node: this.node };
+    try {
+      const sql = this.pool();
+      const [r] = await sql`
+        select version() as version, current_setting('server_version_num')::int as version_num,
+          pg_is_in_recovery() as in_recovery,
+          (extract(epoch from pg_postmaster_start_time()) * 1000)::bigint::float8 as started_at,
+          coalesce((select json_agg(datname order by datname) from pg_database where datallowconn and not datistemplate), '[]') as databases`;
+      let sysid: string | undefined;
+      try {
+        const [s] = await sql`select system_identifier::text as id from pg_control_system()`;
+        sysid = s.id as string;
+      } catch { /* needs pg_monitor or superuser on some versions; optional */ }
+      const probe: Probe = {
+        version: r.version as string, version_num: r.version_num as number,
+        role: r.in_recovery ? 'replica' : 'primary', started_at: r.started_at as number,
+        system_identifier: sysid, databases: r.databases as string[],
+      };
+      const prev = this.probe;
+      const changed = !this.up || !prev || prev.role !== probe.role || prev.version_num !== probe.version_num
+        || prev.started_at !== probe.started_at || prev.databases.join() !== probe.databases.join();
+      if (prev && prev.role !== probe.role) {
+        this.emit.event(this.config.name, { kind: 'role.changed', severity: 'warning', message: `role changed from ${prev.role} to ${probe.role}`, details: { from: prev.role, to: probe.role } }, now);
+      }
+      if (!this.up && prev) this.emit.event(this.config.name, { kind: 'instance.up', severity: 'info', message: 'instance is reachable again' }, now);
+      this.probe = probe;
+      this.up = true;
+      if (changed || now - this.lastInventory >= INVENTORY_REFRESH_MS) {
+        this.lastInventory = now;
+        // Extensions come and go: look at the requirements again with each inventory.
+        this.requirements.clear();
+        this.emit.inventory(this.config.name, { ...base, ...probe, up: true }, now);
+      }
+    } catch (err) {
+      const message = describePgError(err);
+      if (this.up || this.lastInventory === 0 || now - this.lastInventory >= INVENTORY_REFRESH_MS) {
+        this.lastInventory = now;
+        this.emit.inventory(this.config.name, {
+          ...base, version: this.probe?.version ?? '', version_num: this.probe?.version_num ?? 0,
+          role: this.probe?.role ?? 'unknown', up: false, error: message.slice(0, 2000),
+        }, now);
+        if (this.up) this.emit.event(this.config.name, { kind: 'instance.down', severity: 'critical', message: `instance unreachable: ${message}` }, now);
+      }
+      this.up = false;
+      this.probeDue = now + DOWN_PROBE_INTERVAL_MS;
+      // postgres.js waits longer before each reconnect of a pool; fresh pools see the server as soon as it is back.
+      await this.close();
+      // pg_up.up = 0, so charts and alerts see the outage as data.
+      this.emit.metrics(this.config.name, { collector: 'pg_up', metrics: [{ name: 'pg_up.up', kind: 'gauge', points: [{ v: 0 }] }] }, now);
+    }
+  }
+
+  /** Runs one collector; 'lost' when the server could not be reached. */
+
+  /** Runs one collector; 'lost' when the server could not be reached. */
+  private async runJob(job: Job, def: CollectorDef): Promise<'ok' | 'lost'> {
+    const started = Date.now();
+    try {
+      const out = await runSqlCollector((db) => this.pool(db), def, this.probe!, this.limits.statementTimeoutMs, this.requirements);
+      if (out.status === 'skipped') { job.skipped(started, out.reason); return 'ok'; }
+      const duration = Date.now() - started;
+      this.emit.metrics(this.config.name, { collector: def.id, interval_ms: job.intervalMs, metrics: out.metrics }, started);
+      if (job.succeeded(Date.now(), duration, out.rows)) {
+        this.emit.event(this.config.name, { kind: 'collector.recovered', severity: 'info', message: `collector ${def.id} works again` }, Date.now());
+      }
+      return 'ok';
+    } catch (err) {
+      // A lost server is the probe's to report, not a failure of the collector.
+      if (isConnectionError(err)) return 'lost';
+      const message = describePgError(err);
+      if (job.failed(Date.now(), Date.now() - started, message)) {
+        this.emit.event(this.config.name, {
+          kind: 'collector.backoff', severity: 'warning',
+          message: `collector ${def.id} failed ${job.consecutive} times in a row, backing off: ${message}`,
+          details: { collector: def.id, error: message },
+        }, Date.now());
+      }
+      return 'ok';
+    }
+  }
+
+  private readonly requirements = new Requirements();
+
+  async close(): Promise<void> {
+    await Promise.all([...this.pools.values()].map((p) => p.end({ timeout: 2 })));
+    this.pools.clear();
+    this.requirements.clear();
+  }
+}

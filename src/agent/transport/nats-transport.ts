@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { ingestSubject, messageId } from '../../protocol/index.ts';
+import type { OutgoingMeta, Transport } from './transport.ts';
+
+export interface NatsTransportOptions {
+  servers: string | string[];
+  /** Credentials file limiting the agent to its own subjects. */
+  credsFile?: string;
+  name?: string;
+  /** How long one publish waits for its PubAck. */
+  timeoutMs?: number;
+}
+
+/**
+ * Publishes to JetStream with Nats-Msg-Id = <agent>:<seq>, so the broker drops resends.
+ * It connects in the background: an agent started while the broker is down collects
+ * into its spool at once, and sends when the broker answers.
+ */
+export class NatsTransport implements Transport {
+  readonly name = 'nats';
+  private nc?: NatsConnection;
+  private js?: JetStreamClient;
+  private readonly ready: Promise<void>;
+  private closed = false;
+
+  private constructor(private readonly opts: NatsTransportOptions) {
+    this.ready = this.connectLoop();
+    this.ready.catch(() => {});
+  }
+
+  /** Starts connecting and returns at once; a bad credentials file fails here. */
+  static async connect(opts: NatsTransportOptions): Promise<NatsTransport> {
+    if (opts.credsFile) readFileSync(opts.credsFile);
+    return new NatsTransport(opts);
+  }
+
+  private async connectLoop(): Promise<void> {
+    const auth = this.opts.credsFile ? { authenticator: credsAuthenticator(readFileSync(this.opts.credsFile)) } : {};
+    for (let wait = 500; !this.closed; wait = Math.min(wait * 2, 10_000)) {
+      try {
+        this.nc = await connect({
+          servers: this.opts.servers, name: this.opts.name ?? 'pgfleet-agent',
+          reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, ...auth,
+        });
+        this.js = jetstream(this.nc);
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  async send(bytes: Uint8Array, meta: OutgoingMeta): Promise<void> {
+    if (!this.js) {
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`NATS ${String(this.opts.servers)} not reachable yet`)), this.opts.timeoutMs ?? 5000));
+      await Promise.race([this.ready, timeout]);
+    }
+    await this.js!.publish(ingestSubject(meta.namespace, meta.agent, meta.type), bytes, {
+      msgID: messageId(meta.agent, meta.seq), timeout: this.opts.timeoutMs ?? 5000,
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.nc) await this.nc.drain().catch(() => this.nc!.close());
+  }
+}

@@ -1,0 +1,47 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { fileURLToPath } from 'node:url';
+import { SERVER_ROLES, startServer } from '../server/index.ts';
+import { ConfigError, type FieldSpec } from './config.ts';
+import { logLine } from './log.ts';
+
+export const ServeConfig = Type.Object({
+  role: Type.Union(SERVER_ROLES.map((r) => Type.Literal(r)), { default: 'all' }),
+  store: Type.String({ default: '', description: 'store URI; empty: PG* environment variables' }),
+  nats: Type.Array(Type.String({ pattern: '^(nats|tls)://' }), { default: [] }),
+  listen: Type.String({ default: '127.0.0.1:8080', pattern: '^.+:\\d{1,5}$' }),
+  web_dir: Type.String({ default: fileURLToPath(new URL('../../web/dist', import.meta.url)) }),
+  retention_days: Type.Integer({ minimum: 1, maximum: 3650, default: 7 }),
+  catalog_dir: Type.Array(Type.String(), { default: [] }),
+  ack_wait_s: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  ingest_token: Type.String({ default: '' }),
+  tls_cert: Type.String({ default: '' }),
+  tls_key: Type.String({ default: '' }),
+}, { additionalProperties: false });
+export type ServeConfig = Static<typeof ServeConfig>;
+
+export const SERVE_FIELDS: FieldSpec[] = [
+  { key: 'role', flag: 'role', env: 'PGFLEET_ROLE', type: 'string', description: 'all | api | keeper | worker' },
+  { key: 'store', flag: 'store', env: 'PGFLEET_STORE_URL', type: 'string', description: 'PostgreSQL URI of the store' },
+  { key: 'nats', flag: 'nats', env: 'PGFLEET_NATS_URL', type: 'list', description: 'NATS servers (comma-separated) for JetStream ingest' },
+  { key: 'listen', flag: 'listen', env: 'PGFLEET_LISTEN', type: 'string', description: 'host:port of the API and console' },
+  { key: 'web_dir', flag: 'web-dir', env: 'PGFLEET_WEB_DIR', type: 'string', description: 'built console folder' },
+  { key: 'retention_days', flag: 'retention-days', env: 'PGFLEET_RETENTION_DAYS', type: 'number', description: 'days of raw samples kept' },
+  { key: 'ingest_token', flag: 'ingest-token', env: 'PGFLEET_INGEST_TOKEN', type: 'string', description: 'bearer token agents must send to POST /api/v1/ingest (pgfleet agent --token)' },
+  { key: 'tls_cert', flag: 'tls-cert', env: 'PGFLEET_TLS_CERT', type: 'string', description: 'PEM certificate: serve HTTPS (with --tls-key)' },
+  { key: 'tls_key', flag: 'tls-key', env: 'PGFLEET_TLS_KEY', type: 'string', description: 'PEM private key of --tls-cert' },
+  { key: 'ack_wait_s', flag: 'ack-wait-s', env: 'PGFLEET_ACK_WAIT_S', type: 'number', description: 'seconds before an unacked message is redelivered (when the consumer is created)' },
+  { key: 'catalog_dir', flag: 'catalog-dir', env: 'PGFLEET_CATALOG_DIR', type: 'list', description: 'extra collector folders (for metric metadata)' },
+];
+
+export async function runServe(cfg: ServeConfig): Promise<() => Promise<void>> {
+  if (Boolean(cfg.tls_cert) !== Boolean(cfg.tls_key)) throw new ConfigError(['--tls-cert and --tls-key go together: give both or neither']);
+  const i = cfg.listen.lastIndexOf(':');
+  const server = await startServer({
+    role: cfg.role, storeUrl: cfg.store, natsServers: cfg.nats, host: cfg.listen.slice(0, i), port: Number(cfg.listen.slice(i + 1)),
+    webDir: cfg.web_dir, retentionDays: cfg.retention_days, catalogDirs: cfg.catalog_dir, ackWaitS: cfg.ack_wait_s, log: logLine,
+    ingestToken: cfg.ingest_token,
+    tls: cfg.tls_cert ? { certFile: cfg.tls_cert, keyFile: cfg.tls_key } : undefined,
+  });
+  logLine('info', `pgfleet serve (${cfg.role}) started${server.url ? ` at ${server.url}` : ''}`);
+  return server.stop;
+}

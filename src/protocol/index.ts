@@ -1,0 +1,5 @@
+export * from './errors.ts';
+export * from './messages.ts';
+export * from './envelope.ts';
+export * from './codec.ts';
+export * from './subjects.ts';

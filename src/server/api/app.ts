@@ -1,0 +1,81 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fastifyStatic from '@fastify/static';
+import { existsSync } from 'node:fs';
+import type { ApiContext } from './context.ts';
+import { installErrorHandler } from './errors.ts';
+import { ErrorReply, Instance } from './schemas.ts';
+import catalogRoutes from './routes/catalog.ts';
+import healthRoutes from './routes/health.ts';
+import ingestRoutes from './routes/ingest.ts';
+import instancesRoutes from './routes/instances.ts';
+import liveRoutes from './routes/live.ts';
+import seriesRoutes from './routes/series.ts';
+
+export interface ApiOptions {
+  /** Folder of the built console (web/dist); the console is not served when absent. */
+  webDir?: string;
+  logger?: FastifyServerOptions['logger'];
+  /** PEM certificate and key: serve HTTPS. */
+  tls?: { cert: Buffer; key: Buffer };
+}
+
+/** Builds the Fastify app: OpenAPI document and Swagger UI at /docs, the v1 routes, the console. */
+export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
+  }) as unknown as FastifyInstance;
+  installErrorHandler(app);
+  // PostgreSQL text cannot hold a NUL character: refuse it in any parameter up front.
+  app.addHook('onRequest', async (req, reply) => {
+    if (/%00/i.test(req.url)) {
+      return reply.status(400).send({ statusCode: 400, code: 'PGFLEET_API_BAD_PARAM', error: 'Bad Request', message: 'parameters must not contain the NUL character (%00)' });
+    }
+  });
+  app.addSchema(ErrorReply);
+  app.addSchema(Instance);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'pgfleet API', version: ctx.version, description: 'Monitor and manage a fleet of PostgreSQL instances. See docs/api.md.' },
+      tags: [
+        { name: 'inventory', description: 'Instances, clusters, nodes' },
+        { name: 'series', description: 'Time series' },
+        { name: 'catalog', description: 'Metric catalog' },
+        { name: 'ingest', description: 'Agent messages over HTTPS' },
+        { name: 'live', description: 'Push of committed updates' },
+        { name: 'health', description: 'Server health' },
+      ],
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) ?? `def-${i}` },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(healthRoutes, ctx);
+  await app.register(instancesRoutes, ctx);
+  await app.register(seriesRoutes, ctx);
+  await app.register(catalogRoutes, ctx);
+  await app.register(liveRoutes, ctx);
+  await app.register(ingestRoutes, ctx);
+
+  const webDir = opts.webDir;
+  if (webDir && existsSync(webDir)) {
+    // wildcard: files are looked up per request, so a rebuilt console is served without a restart.
+    await app.register(fastifyStatic, { root: webDir, wildcard: true, index: ['index.html'] });
+    // The console routes on the client: any other GET that is not API gets index.html.
+    app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?')[0];
+      // Pages of the console get index.html; a missing file (a name with an extension) is a 404.
+      const isPage = !path.startsWith('/api/') && path !== '/api' && !path.startsWith('/docs') && !/\.[A-Za-z0-9]+$/.test(path);
+      if ((req.method === 'GET' || req.method === 'HEAD') && isPage) return reply.sendFile('index.html');
+      reply.status(404).send({ statusCode: 404, code: 'PGFLEET_API_NOT_FOUND', error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+    });
+  } else {
+    app.setNotFoundHandler((req, reply) => {
+      reply.status(404).send({ statusCode: 404, code: 'PGFLEET_API_NOT_FOUND', error: 'Not Found', message: `no route ${req.method} ${req.url.split('?')[0]}` });
+    });
+  }
+  return app;
+}

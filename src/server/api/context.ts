@@ -1,0 +1,23 @@
+import type { EventEmitter } from 'node:events';
+import type { CollectorDef, MetricDef } from '../../catalog/index.ts';
+import type { Envelope } from '../../protocol/index.ts';
+import type { Store } from '../../store/index.ts';
+import type { DeadLetter, Keeper } from '../keeper/index.ts';
+import type { InstancesService } from './instances-service.ts';
+import type { SeriesService } from './series-service.ts';
+
+/** What the routes need, handed to each route plugin. */
+export interface ApiContext {
+  version: string;
+  store: Store;
+  keeper: Keeper;
+  keeperCheck(envelopes: Envelope[]): { ok: Envelope[]; dead: DeadLetter[] };
+  series: SeriesService;
+  instances: InstancesService;
+  collectors: CollectorDef[];
+  metrics: Map<string, MetricDef>;
+  /** When set, POST /api/v1/ingest requires `Authorization: Bearer <token>`. */
+  ingestToken?: string;
+  /** Emits `update` with a LiveUpdate for every committed change. */
+  live: EventEmitter;
+}

@@ -1,0 +1,106 @@
+import type { MetricDef } from '../../catalog/index.ts';
+import type { InstanceRow, SeriesFn, Store } from '../../store/index.ts';
+import { ApiError } from './errors.ts';
+import { chooseStep } from './time.ts';
+
+export const AGGS = ['sum', 'avg', 'max', 'min'] as const;
+export type Agg = (typeof AGGS)[number];
+
+export interface SeriesRequest {
+  instance: string;
+  metric: string;
+  from: number;
+  to: number;
+  maxPoints: number;
+  fn?: SeriesFn;
+  /** Label names to group by; [] aggregates everything into one series; undefined keeps every series. */
+  by?: string[];
+  agg?: Agg;
+  match?: Record<string, string>;
+}
+
+export interface SeriesResponse {
+  instance: string;
+  metric: string;
+  kind: 'gauge' | 'counter';
+  unit: string | null;
+  fn: SeriesFn;
+  from: number;
+  to: number;
+  step_ms: number;
+  series: { labels: Record<string, string>; points: [number, number | null][] }[];
+}
+
+const COMBINE: Record<Agg, (a: number, b: number) => number> = {
+  sum: (a, b) => a + b, max: Math.max, min: Math.min, avg: (a, b) => a + b,
+};
+
+/** Answers range queries: picks the step, reads buckets, groups by labels, fills gaps with null. */
+export class SeriesService {
+  constructor(private readonly store: Store, private readonly catalog: Map<string, MetricDef>) {}
+
+  async instance(name: string): Promise<InstanceRow> {
+    const inst = await this.store.inventory.getInstance(name);
+    if (!inst) throw new ApiError('PGFLEET_API_NOT_FOUND', `instance "${name}" is not known`);
+    return inst;
+  }
+
+  async query(req: SeriesRequest, inst?: InstanceRow): Promise<SeriesResponse> {
+    if (req.to <= req.from) throw new ApiError('PGFLEET_API_BAD_PARAM', `from (${new Date(req.from).toISOString()}) must be before to (${new Date(req.to).toISOString()})`);
+    if (req.to - req.from > 400 * 86_400_000) throw new ApiError('PGFLEET_API_BAD_PARAM', 'the range from..to is longer than 400 days');
+    const instance = inst ?? await this.instance(req.instance);
+    const stored = await this.store.timeseries.metricByName(req.metric);
+    const known = this.catalog.get(req.metric);
+    if (!stored && !known) {
+      const near = [...this.catalog.keys()].filter((n) => n.startsWith(req.metric.split('.')[0])).slice(0, 5);
+      throw new ApiError('PGFLEET_API_UNKNOWN_METRIC', `unknown metric "${req.metric}"${near.length ? `; did you mean ${near.join(', ')}?` : ' (GET /api/v1/catalog lists them)'}`);
+    }
+    const kind = stored?.kind ?? known!.kind;
+    const fn: SeriesFn = req.fn ?? (kind === 'counter' ? 'rate' : 'value');
+    const step = chooseStep(req.from, req.to, req.maxPoints, stored?.interval_ms ?? 1000);
+    const first = Math.floor(req.from / step) * step;
+    const base = { instance: instance.name, metric: req.metric, kind, unit: stored?.unit ?? known?.unit ?? null, fn, from: req.from, to: req.to, step_ms: step };
+    if (!stored) return { ...base, series: [] };
+
+    const owners: { kind: 'i' | 'n'; id: number }[] = [{ kind: 'i', id: instance.id }];
+    if (instance.node_id !== null) owners.push({ kind: 'n', id: instance.node_id });
+    const all = await this.store.timeseries.findSeries(owners, stored.id);
+    // A label this metric does not have is a mistake (a typo), not an empty answer.
+    const labelsOf = new Set([...(known?.labels ?? []), ...all.flatMap((s) => Object.keys(s.labels))]);
+    for (const [param, names] of [['by', req.by ?? []], ['match', Object.keys(req.match ?? {})]] as const) {
+      const unknown = names.filter((n) => !labelsOf.has(n));
+      if (unknown.length) {
+        throw new ApiError('PGFLEET_API_BAD_PARAM', `${param}: ${req.metric} has no label ${unknown.map((n) => `"${n}"`).join(', ')}; its labels: ${[...labelsOf].sort().join(', ') || '(none)'}`);
+      }
+    }
+    const match = Object.entries(req.match ?? {});
+    const series = all.filter((s) => match.every(([k, v]) => s.labels[k] === v));
+    const buckets = await this.store.timeseries.queryRange({ seriesIds: series.map((s) => s.id), from: first, to: req.to, stepMs: step, fn });
+
+    // Group: each output series combines the input series with the same projected labels.
+    const groups = new Map<string, { labels: Record<string, string>; values: Map<number, number>; counts: Map<number, number> }>();
+    const agg = req.agg ?? 'sum';
+    for (const s of series) {
+      const labels = req.by === undefined ? s.labels : Object.fromEntries(req.by.filter((k) => k in s.labels).map((k) => [k, s.labels[k]]));
+      const key = JSON.stringify(Object.entries(labels).sort());
+      let g = groups.get(key);
+      if (!g) { g = { labels, values: new Map(), counts: new Map() }; groups.set(key, g); }
+      for (const [b, v] of buckets.get(s.id) ?? []) {
+        const have = g.values.get(b);
+        g.values.set(b, have === undefined ? v : COMBINE[agg](have, v));
+        g.counts.set(b, (g.counts.get(b) ?? 0) + 1);
+      }
+    }
+    const out: SeriesResponse['series'] = [];
+    for (const g of groups.values()) {
+      const points: [number, number | null][] = [];
+      for (let b = first; b < req.to; b += step) {
+        const v = g.values.get(b);
+        points.push([b, v === undefined ? null : agg === 'avg' ? v / g.counts.get(b)! : v]);
+      }
+      out.push({ labels: g.labels, points });
+    }
+    out.sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
+    return { ...base, series: out };
+  }
+}

@@ -1,0 +1,129 @@
+import type { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { FastifyInstance } from 'fastify';
+import { loadCatalog, metricDefs } from '../catalog/index.ts';
+import { openStore, type Store } from '../store/index.ts';
+import { buildApi } from './api/app.ts';
+import { InstancesService } from './api/instances-service.ts';
+import { SeriesService } from './api/series-service.ts';
+import { DEFAULT_ROUTES, ensureIngestStream, Keeper, LiveReceiver, NatsSource, StoreReceiver, type Routes } from './keeper/index.ts';
+import { startLiveHub } from './live/index.ts';
+import { Worker } from './worker/index.ts';
+
+export const SERVER_VERSION = '0.1.0';
+export const SERVER_ROLES = ['all', 'api', 'keeper', 'worker'] as const;
+export type ServerRole = (typeof SERVER_ROLES)[number];
+
+export interface ServerOptions {
+  role: ServerRole;
+  storeUrl: string;
+  /** NATS servers; without them the keeper takes input only over HTTP and in-process. */
+  natsServers?: string[];
+  host: string;
+  port: number;
+  webDir?: string;
+  retentionDays: number;
+  catalogDirs?: string[];
+  routes?: Routes;
+  ackWaitS?: number;
+  logger?: boolean;
+  /** When set, HTTPS ingest requires this bearer token. */
+  ingestToken?: string;
+  /** PEM files: the API (and HTTPS ingest) speaks TLS. */
+  tls?: { certFile: string; keyFile: string };
+  log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+}
+
+export interface RunningServer {
+  store: Store;
+  keeper: Keeper;
+  app?: FastifyInstance;
+  /** http://host:port when the api role runs. */
+  url?: string;
+  worker?: Worker;
+  live?: EventEmitter;
+  stop(): Promise<void>;
+}
+
+/** Starts the roles asked for in one process; `all` runs api, keeper and worker together. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const log = opts.log ?? (() => {});
+  const has = (r: ServerRole) => opts.role === 'all' || opts.role === r;
+  const store = await openStore(opts.storeUrl).catch((err: Error) => {
+    throw new Error(`cannot open the store ${describeStore(opts.storeUrl)}: ${err.message}`, { cause: err });
+  });
+  const o = store.sql.options as unknown as { host: string[]; port: number[]; database: string; user: string };
+  log('info', `store: ${o.user}@${o.host.join(',')}:${o.port.join(',')}/${o.database}${opts.storeUrl ? '' : ' (from PG* variables and libpq defaults: give --store to choose)'}`);
+  const collectors = loadCatalog(opts.catalogDirs ?? []);
+  const metrics = new Map(metricDefs(collectors).map((m) => [m.name, m]));
+  const keeper = new Keeper(store, {
+    routes: opts.routes ?? DEFAULT_ROUTES,
+    receivers: [new StoreReceiver(store), new LiveReceiver()],
+    maxAgeMs: opts.retentionDays * 86_400_000,
+  });
+  const stops: (() => Promise<void>)[] = [];
+  const running: RunningServer = { store, keeper, stop: async () => {
+    for (const s of stops.reverse()) await s().catch((err) => log('warn', `stopping: ${(err as Error).message}`));
+    await store.close();
+  } };
+  try {
+    if (has('worker')) {
+      const worker = new Worker(store, { retentionDays: opts.retentionDays, log });
+      worker.start();
+      running.worker = worker;
+      stops.push(() => worker.stop());
+    }
+    if (has('keeper') && opts.natsServers?.length) {
+      const nc: NatsConnection = await connect({
+        servers: opts.natsServers, name: 'pgfleet-keeper', reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500,
+      });
+      await ensureIngestStream(nc, { ackWaitS: opts.ackWaitS });
+      const source = new NatsSource(nc, keeper, { onError: (err) => log('warn', `ingest batch failed, will be redelivered: ${(err as Error).message}`) });
+      await source.start();
+      stops.push(async () => {
+        await source.stop();
+        await nc.drain().catch(() => nc.close());
+        const s = keeper.stats;
+        log('info', `keeper stopped: ${s.accepted} messages stored in ${s.batches} batches, ${s.duplicates} duplicates, ${s.dead} dead letters, ${s.failures} failed batches`);
+      });
+    }
+    if (has('api')) {
+      const liveHub = await startLiveHub(store);
+      stops.push(liveHub.stop);
+      const series = new SeriesService(store, metrics);
+      const app = await buildApi({
+        version: SERVER_VERSION, store, keeper,
+        keeperCheck: (envs) => Keeper.check(envs.map((envelope) => ({ envelope, source: 'http' })), Date.now(), { maxAgeMs: opts.retentionDays * 86_400_000 }),
+        series, instances: new InstancesService(store, series), collectors, metrics, live: liveHub.hub,
+        ingestToken: opts.ingestToken || undefined,
+      }, {
+        webDir: opts.webDir, logger: opts.logger,
+        tls: opts.tls ? { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) } : undefined,
+      });
+      await app.listen({ host: opts.host, port: opts.port });
+      const addr = app.server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+      running.app = app;
+      running.live = liveHub.hub;
+      running.url = `${opts.tls ? 'https' : 'http'}://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
+      stops.push(() => app.close());
+    }
+  } catch (err) {
+    await running.stop();
+    throw err;
+  }
+  return running;
+}
+
+/** The store URI without its password, for messages. */
+function describeStore(url: string): string {
+  if (!url) return '(PG* variables and libpq defaults)';
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(an unparsable URI)';
+  }
+}

@@ -1,0 +1,176 @@
+import type { Store } from '../../store/index.ts';
+import { decodeEnvelope, ProtocolError, type Envelope } from '../../protocol/index.ts';
+import { DAY_MS } from '../../store/index.ts';
+import type { Accepted, Receiver, Routes } from './receiver.ts';
+import { isSqlState, isTransientError } from '../../pg-errors/index.ts';
+
+export { isDataError, isTransientError } from '../../pg-errors/index.ts';
+
+/** One incoming message: raw bytes (NATS, HTTP) or an already decoded envelope (in-process). */
+export interface Incoming {
+  bytes?: Uint8Array;
+  envelope?: Envelope;
+  /** Where it came from, for dead letters: `nats:<subject>`, `http`, `inproc`. */
+  source: string;
+}
+
+export interface DeadLetter {
+  source: string;
+  agent?: string;
+  seq?: number;
+  type?: string;
+  code: string;
+  reason: string;
+  payload?: Uint8Array;
+}
+
+export interface IngestResult {
+  accepted: number;
+  duplicates: number;
+  dead: DeadLetter[];
+}
+
+export interface KeeperOptions {
+  routes: Routes;
+  receivers: Receiver[];
+  /** Messages older than this are refused (retention would drop them at once). */
+  maxAgeMs?: number;
+  /** Messages stamped further in the future are refused (a clock that is off). */
+  maxFutureMs?: number;
+}
+
+export interface KeeperStats {
+  batches: number;
+  accepted: number;
+  duplicates: number;
+  dead: number;
+  failures: number;
+}
+
+/**
+ * Validates, dedups on (agent, seq), routes to receivers and commits one batch
+ * in one transaction. Callers ack their source only after `ingest` resolves.
+ */
+export class Keeper {
+  readonly stats: KeeperStats = { batches: 0, accepted: 0, duplicates: 0, dead: 0, failures: 0 };
+  private readonly receivers: Map<string, Receiver>;
+
+  constructor(private readonly store: Store, private readonly opts: KeeperOptions) {
+    this.receivers = new Map(opts.receivers.map((r) => [r.name, r]));
+    for (const [type, names] of Object.entries(opts.routes)) {
+      for (const n of names ?? []) {
+        if (!this.receivers.has(n)) throw new Error(`route ${type} → ${n}: no receiver named "${n}"`);
+      }
+    }
+  }
+
+  /** Decodes and validates without storing: the first problem of each bad message. */
+  static check(items: Incoming[], now = Date.now(), limits: Pick<KeeperOptions, 'maxAgeMs' | 'maxFutureMs'> = {}): { ok: Envelope[]; dead: DeadLetter[] } {
+    const ok: Envelope[] = [];
+    const dead: DeadLetter[] = [];
+    const maxAge = limits.maxAgeMs ?? 7 * DAY_MS;
+    const maxFuture = limits.maxFutureMs ?? DAY_MS;
+    for (const item of items) {
+      try {
+        const env = item.envelope ?? decodeEnvelope(item.bytes!);
+        const partial = { agent: env.agent, seq: env.seq, type: env.type };
+        if (env.ts > now + maxFuture) throw new ProtocolError('PGFLEET_PROTOCOL_ENVELOPE', `ts ${isoTime(env.ts)} is in the future (clock off by more than ${maxFuture / 1000} s)`, partial);
+        if (env.ts < now - maxAge) throw new ProtocolError('PGFLEET_PROTOCOL_ENVELOPE', `ts ${isoTime(env.ts)} is older than the retention of ${maxAge / 1000} s`, partial);
+        ok.push(env);
+      } catch (err) {
+        if (!(err instanceof ProtocolError)) throw err;
+        dead.push({ ...err.partial, source: item.source, code: err.code, reason: err.message, payload: item.bytes });
+      }
+    }
+    return { ok, dead };
+  }
+
+  /**
+   * Stores a batch in one transaction. A transient failure (the store is down,
+   * overloaded, a serialisation conflict) is thrown for the caller to retry.
+   * Any other failure means something in the batch can never be stored: with
+   * `isolate` on, the batch is split until the message at fault is found; it
+   * goes to the dead letters and the rest is stored, so one bad message never
+   * blocks a stream.
+   */
+  async ingest(items: Incoming[], opts: { isolate?: boolean } = {}): Promise<IngestResult> {
+    try {
+      return await this.ingestOnce(items);
+    } catch (err) {
+      if (opts.isolate === false || isTransientError(err)) {
+        this.stats.failures++;
+        throw err;
+      }
+      if (items.length === 1) return this.deadLetterOne(items[0], err);
+      const mid = Math.ceil(items.length / 2);
+      const a = await this.ingest(items.slice(0, mid), opts);
+      const b = await this.ingest(items.slice(mid), opts);
+      return { accepted: a.accepted + b.accepted, duplicates: a.duplicates + b.duplicates, dead: [...a.dead, ...b.dead] };
+    }
+  }
+
+  private async deadLetterOne(item: Incoming, err: unknown): Promise<IngestResult> {
+    const env = item.envelope;
+    const bytes = item.bytes ?? (env ? new TextEncoder().encode(JSON.stringify(env)) : undefined);
+    const e = err as { code?: string; message?: string };
+    const dead: DeadLetter = {
+      source: item.source, agent: env?.agent, seq: env?.seq, type: env?.type,
+      code: isSqlState(e.code) ? `SQLSTATE_${e.code}` : 'PGFLEET_INGEST_REJECTED',
+      reason: `store refused the message: ${e.message ?? String(err)}`.slice(0, 4000), payload: bytes,
+    };
+    if (!env && item.bytes) {
+      try { const d = decodeEnvelope(item.bytes); Object.assign(dead, { agent: d.agent, seq: d.seq, type: d.type }); } catch { /* keep partial */ }
+    }
+    await this.store.sql`insert into dead_letters (source, agent, seq, type, code, reason, payload)
+      values (${dead.source}, ${dead.agent ?? null}, ${dead.seq ?? null}, ${dead.type ?? null}, ${dead.code}, ${dead.reason},
+              decode(${dead.payload ? Buffer.from(dead.payload).toString('hex') : null}::text, 'hex'))`;
+    this.stats.dead++;
+    return { accepted: 0, duplicates: 0, dead: [dead] };
+  }
+
+  private async ingestOnce(items: Incoming[]): Promise<IngestResult> {
+    const { ok, dead } = Keeper.check(items, Date.now(), this.opts);
+    const inv = this.store.inventory;
+    const resolved: Accepted[] = [];
+    for (const env of ok) {
+      const agentId = await inv.agentId(env.agent);
+      const instanceId = env.instance !== undefined ? await inv.instanceId(env.instance, agentId) : undefined;
+      resolved.push({ env, agentId, instanceId });
+    }
+    for (const r of this.opts.receivers) if (r.prepare) await r.prepare(this.routed(r.name, resolved));
+
+    const { accepted, duplicates } = await this.store.sql.begin(async (tx) => {
+      const fresh = await tx<{ agent_id: number; seq: number }[]>`
+        insert into ingested (agent_id, seq, type)
+        select * from unnest(${resolved.map((a) => a.agentId)}::int[], ${resolved.map((a) => a.env.seq)}::bigint[], ${resolved.map((a) => a.env.type)}::text[])
+        on conflict do nothing
+        returning agent_id, seq`;
+      const freshKeys = new Set(fresh.map((r) => `${r.agent_id}:${r.seq}`));
+      const accepted = resolved.filter((a) => freshKeys.delete(`${a.agentId}:${a.env.seq}`));
+      if (dead.length > 0) {
+        await tx`insert into dead_letters (source, agent, seq, type, code, reason, payload)
+          select s, a, q, t, c, r, decode(p, 'hex') from unnest(${dead.map((d) => d.source)}::text[], ${dead.map((d) => d.agent ?? null)}::text[],
+            ${dead.map((d) => d.seq ?? null)}::bigint[], ${dead.map((d) => d.type ?? null)}::text[],
+            ${dead.map((d) => d.code)}::text[], ${dead.map((d) => d.reason)}::text[],
+            ${dead.map((d) => (d.payload ? Buffer.from(d.payload).toString('hex') : null))}::text[]) u(s, a, q, t, c, r, p)`;
+      }
+      for (const r of this.opts.receivers) if (r.write) await r.write(tx, this.routed(r.name, accepted));
+      return { accepted, duplicates: resolved.length - accepted.length };
+    });
+    for (const r of this.opts.receivers) if (r.committed) await r.committed(this.routed(r.name, accepted));
+    this.stats.batches++;
+    this.stats.accepted += accepted.length;
+    this.stats.duplicates += duplicates;
+    this.stats.dead += dead.length;
+    return { accepted: accepted.length, duplicates, dead };
+  }
+
+  private routed(receiver: string, batch: Accepted[]): Accepted[] {
+    return batch.filter((a) => this.opts.routes[a.env.type]?.includes(receiver));
+  }
+}
+
+/** ISO time, or the raw number when it is outside what a Date can hold. */
+function isoTime(ms: number): string {
+  return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}

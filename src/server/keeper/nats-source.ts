@@ -1,0 +1,140 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import { INGEST_PREFIX, KEEPER_CONSUMER, STREAM_NAME } from '../../protocol/index.ts';
+import type { Incoming, Keeper } from './keeper.ts';
+
+const SECOND_NS = 1_000_000_000;
+
+export interface StreamOptions {
+  /** Broker-side dedup window on Nats-Msg-Id. */
+  duplicateWindowS?: number;
+  /** How long an unacked message waits before redelivery to another keeper. */
+  ackWaitS?: number;
+  /** Messages older than this are dropped by the broker (nobody consumed them). */
+  maxAgeS?: number;
+}
+
+/** Creates the PGFLEET stream and the shared durable consumer when missing (idempotent, safe to race). */
+export async function ensureIngestStream(nc: NatsConnection, opts: StreamOptions = {}): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const config = {
+    name: STREAM_NAME,
+    subjects: [`${INGEST_PREFIX}.>`],
+    // Work queue: a message is removed once a keeper acked it, so the stream holds only the backlog.
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    duplicate_window: (opts.duplicateWindowS ?? 120) * SECOND_NS,
+    max_age: (opts.maxAgeS ?? 7 * 86_400) * SECOND_NS,
+  };
+  try {
+    await jsm.streams.info(STREAM_NAME);
+  } catch {
+    try { await jsm.streams.add(config); } catch (err) { if (!/already in use|exists/i.test((err as Error).message)) throw err; }
+  }
+  try {
+    await jsm.consumers.info(STREAM_NAME, KEEPER_CONSUMER);
+  } catch {
+    try {
+      await jsm.consumers.add(STREAM_NAME, {
+        durable_name: KEEPER_CONSUMER,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: (opts.ackWaitS ?? 30) * SECOND_NS,
+        max_ack_pending: 50_000,
+      });
+    } catch (err) { if (!/already|exists/i.test((err as Error).message)) throw err; }
+  }
+}
+
+export interface NatsSourceOptions {
+  /** Most messages in one batch (one transaction). */
+  maxBatch?: number;
+  /** How long a partial batch waits for more messages. */
+  maxWaitMs?: number;
+  onError?: (err: unknown) => void;
+}
+
+/**
+ * Pulls from the shared durable consumer, hands batches to the keeper and acks
+ * each message only after its batch committed; a failed batch is nak'ed and
+ * redelivered after a delay.
+ */
+export class NatsSource {
+  private stopped = false;
+  private loop?: Promise<void>;
+  private readonly buffer: JsMsg[] = [];
+  private wake?: () => void;
+  private messages?: { stop(): void; close(): Promise<void | Error> };
+
+  constructor(private readonly nc: NatsConnection, private readonly keeper: Keeper, private readonly opts: NatsSourceOptions = {}) {}
+
+  /** Times the consume loop had to be started again (consumer deleted, connection lost). */
+  restarts = 0;
+
+  async start(): Promise<void> {
+    const js = jetstream(this.nc);
+    const maxBatch = this.opts.maxBatch ?? 1000;
+    // The first consumer lookup fails loudly (no stream, no consumer); later failures are retried.
+    let consumer = await js.consumers.get(STREAM_NAME, KEEPER_CONSUMER);
+    const feeding = (async () => {
+      while (!this.stopped) {
+        try {
+          const messages = await consumer.consume({ max_messages: maxBatch * 2 });
+          this.messages = messages;
+          for await (const m of messages) {
+            this.buffer.push(m);
+            this.wake?.();
+            // Back-pressure: the consumer pulls no more while the buffer is full.
+            while (this.buffer.length >= maxBatch * 4 && !this.stopped) await new Promise((r) => setTimeout(r, 5));
+          }
+        } catch (err) {
+          this.opts.onError?.(err);
+        }
+        if (this.stopped) break;
+        // The iterator ended or failed (consumer deleted, connection closed): start it again.
+        this.restarts++;
+        await new Promise((r) => setTimeout(r, 1000));
+        try {
+          if (this.nc.isClosed()) break;
+          await ensureIngestStream(this.nc);
+          consumer = await js.consumers.get(STREAM_NAME, KEEPER_CONSUMER);
+        } catch (err) { this.opts.onError?.(err); }
+      }
+    })();
+    this.loop = this.process(maxBatch).finally(() => feeding);
+  }
+
+  private async process(maxBatch: number): Promise<void> {
+    const maxWait = this.opts.maxWaitMs ?? 50;
+    let backoff = 200;
+    while (!this.stopped) {
+      if (this.buffer.length === 0) {
+        await new Promise<void>((r) => { this.wake = r; setTimeout(r, 200); });
+        this.wake = undefined;
+        continue;
+      }
+      if (this.buffer.length < maxBatch) await new Promise((r) => setTimeout(r, maxWait));
+      const batch = this.buffer.splice(0, maxBatch);
+      const items: Incoming[] = batch.map((m) => ({ bytes: m.data, source: `nats:${m.subject}` }));
+      try {
+        await this.keeper.ingest(items);
+        for (const m of batch) m.ack();
+        backoff = 200;
+      } catch (err) {
+        this.opts.onError?.(err);
+        for (const m of batch) m.nak(backoff);
+        await new Promise((r) => setTimeout(r, backoff));
+        backoff = Math.min(backoff * 2, 10_000);
+      }
+    }
+  }
+
+  /** Stops pulling, finishes the batch in hand, and returns. Unprocessed messages are redelivered later. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake?.();
+    this.messages?.stop();
+    await this.loop;
+    for (const m of this.buffer.splice(0)) m.nak();
+  }
+}

@@ -1,0 +1,1 @@
+export { Worker, JOB_LOCKS, type WorkerOptions, type WorkerJob } from './worker.ts';

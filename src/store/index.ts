@@ -1,0 +1,44 @@
+import postgres, { type Sql } from 'postgres';
+import { migrate } from './migrate.ts';
+import { InventoryStore } from './inventory.ts';
+import { PgTimeseriesStore } from './pg-timeseries.ts';
+import type { TimeseriesStore } from './timeseries.ts';
+
+export * from './errors.ts';
+export * from './timeseries.ts';
+export * from './inventory.ts';
+export { migrate } from './migrate.ts';
+export { PgTimeseriesStore, DAY_MS, labelsKey } from './pg-timeseries.ts';
+
+/** Everything the server keeps, behind one object: inventory, time series, dead letters. */
+export interface Store {
+  sql: Sql;
+  inventory: InventoryStore;
+  timeseries: TimeseriesStore;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** Connection pool size. */
+  max?: number;
+  /** Apply migrations at open (default true). */
+  migrate?: boolean;
+}
+
+/** Opens the store at a libpq-style URI (PG* environment variables fill what it leaves out). */
+export async function openStore(url: string | undefined, opts: StoreOptions = {}): Promise<Store> {
+  const sql = postgres(url ?? '', {
+    max: opts.max ?? 10,
+    onnotice: () => {},
+    connection: { application_name: 'pgfleet-server' },
+    // bigint columns (ms timestamps, seq) come back as strings unless told; they fit in a double.
+    types: { bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) } },
+  });
+  if (opts.migrate !== false) await migrate(sql);
+  return {
+    sql,
+    inventory: new InventoryStore(sql),
+    timeseries: new PgTimeseriesStore(sql),
+    close: () => sql.end({ timeout: 5 }),
+  };
+}

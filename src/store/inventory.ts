@@ -1,0 +1,156 @@
+import type { Sql, TransactionSql } from 'postgres';
+import type { HeartbeatData, InventoryData, Role } from '../protocol/index.ts';
+
+export const DEFAULT_NAMESPACE = 'default';
+
+/** An instance as the API shows it (domain type, not a wire type). */
+export interface InstanceRow {
+  id: number;
+  name: string;
+  namespace: string;
+  cluster: string;
+  node: string | null;
+  node_id: number | null;
+  agent: string | null;
+  role: Role;
+  version: string | null;
+  version_num: number | null;
+  up: boolean | null;
+  error: string | null;
+  started_at: number | null;
+  last_seen: number | null;
+  databases: string[];
+}
+
+/** `<cluster>-<seq>` gives the cluster; a name without a dash is its own cluster. */
+export function clusterOfInstanceName(name: string): string {
+  const i = name.lastIndexOf('-');
+  return i > 0 ? name.slice(0, i) : name;
+}
+
+/** Namespaces, clusters, nodes, agents and instances; auto-registers what agents report. */
+export class InventoryStore {
+  private readonly agents = new Map<string, number>();
+  private readonly instances = new Map<string, number>();
+  private readonly nodes = new Map<string, number>();
+  private readonly clusters = new Map<string, number>();
+
+  constructor(private readonly sql: Sql) {}
+
+  async agentId(name: string): Promise<number> {
+    let id = this.agents.get(name);
+    if (id === undefined) {
+      const [r] = await this.sql<{ id: number }[]>`
+        insert into agents (name) values (${name})
+        on conflict (name) do update set name = excluded.name returning id`;
+      id = r.id;
+      this.agents.set(name, id);
+    }
+    return id;
+  }
+
+  async nodeId(name: string): Promise<number> {
+    let id = this.nodes.get(name);
+    if (id === undefined) {
+      const [r] = await this.sql<{ id: number }[]>`
+        insert into nodes (name) values (${name})
+        on conflict (name) do update set last_seen = now() returning id`;
+      id = r.id;
+      this.nodes.set(name, id);
+    }
+    return id;
+  }
+
+  /** The instance's id, registering it (namespace default, cluster from its name) on first sight. */
+  async instanceId(name: string, agentId: number): Promise<number> {
+    let id = this.instances.get(name);
+    if (id === undefined) {
+      const clusterId = await this.clusterId(DEFAULT_NAMESPACE, clusterOfInstanceName(name));
+      const [r] = await this.sql<{ id: number }[]>`
+        insert into instances (name, cluster_id, agent_id) values (${name}, ${clusterId}, ${agentId})
+        on conflict (name) do update set agent_id = excluded.agent_id returning id`;
+      id = r.id;
+      this.instances.set(name, id);
+    }
+    return id;
+  }
+
+  async clusterId(namespace: string, cluster: string): Promise<number> {
+    const key = `${namespace}/${cluster}`;
+    const have = this.clusters.get(key);
+    if (have !== undefined) return have;
+    const [ns] = await this.sql<{ id: number }[]>`
+      insert into namespaces (name) values (${namespace})
+      on conflict (name) do update set name = excluded.name returning id`;
+    const [cl] = await this.sql<{ id: number }[]>`
+      insert into clusters (namespace_id, name) values (${ns.id}, ${cluster})
+      on conflict (namespace_id, name) do update set name = excluded.name returning id`;
+    this.clusters.set(key, cl.id);
+    return cl.id;
+  }
+
+  /**
+   * Applies an inventory message inside the batch transaction. The cluster and node
+   * ids are resolved before it (`clusterId`, `nodeId`): a transaction that waits for
+   * another pool connection can deadlock the pool.
+   */
+  async applyInventory(tx: TransactionSql, ids: { instanceId: number; agentId: number; clusterId: number; nodeId: number }, data: InventoryData, ts: number): Promise<void> {
+    const { instanceId, agentId, clusterId, nodeId } = ids;
+    await tx`
+      update instances set cluster_id = ${clusterId}, node_id = ${nodeId}, agent_id = ${agentId},
+        role = ${data.role}, version = ${data.version || null}, version_num = ${data.version_num || null},
+        up = ${data.up}, error = ${data.error ?? null}, started_at = ${data.started_at === undefined ? null : Math.round(data.started_at)},
+        system_identifier = ${data.system_identifier ?? null}, databases = ${data.databases ?? []},
+        inventory_at = ${ts}, last_seen = greatest(coalesce(last_seen, 0), ${ts})
+      where id = ${instanceId} and coalesce(inventory_at, 0) <= ${ts}`;
+    await tx`update agents set node_id = ${nodeId} where id = ${agentId}`;
+  }
+
+  /** Applies a heartbeat inside the batch transaction; `nodeId` resolved before it. */
+  async applyHeartbeat(tx: TransactionSql, agentId: number, nodeId: number, data: HeartbeatData): Promise<void> {
+    await tx`update agents set heartbeat = ${tx.json(data as never)}, version = ${data.agent_version}, node_id = ${nodeId} where id = ${agentId}`;
+  }
+
+  /** Marks instances and agents as seen, in the batch transaction. */
+  async touch(tx: TransactionSql, instanceSeen: Map<number, number>, agentSeen: Map<number, number>): Promise<void> {
+    if (instanceSeen.size > 0) {
+      await tx`
+        update instances i set last_seen = greatest(coalesce(i.last_seen, 0), u.ts)
+        from unnest(${[...instanceSeen.keys()]}::int[], ${[...instanceSeen.values()]}::bigint[]) u(id, ts)
+        where i.id = u.id`;
+    }
+    if (agentSeen.size > 0) {
+      await tx`
+        update agents a set last_seen = now(), last_seq = greatest(a.last_seq, u.seq)
+        from unnest(${[...agentSeen.keys()]}::int[], ${[...agentSeen.values()]}::bigint[]) u(id, seq)
+        where a.id = u.id`;
+    }
+  }
+
+  async listInstances(): Promise<InstanceRow[]> {
+    return (await this.sql`
+      select i.id, i.name, ns.name as namespace, c.name as cluster, n.name as node, i.node_id, a.name as agent,
+        i.role, i.version, i.version_num, i.up, i.error, i.started_at, i.last_seen, i.databases
+      from instances i join clusters c on c.id = i.cluster_id join namespaces ns on ns.id = c.namespace_id
+        left join nodes n on n.id = i.node_id left join agents a on a.id = i.agent_id
+      order by ns.name, c.name, i.name`).map(toInstanceRow);
+  }
+
+  async getInstance(name: string): Promise<InstanceRow | undefined> {
+    const rows = await this.sql`
+      select i.id, i.name, ns.name as namespace, c.name as cluster, n.name as node, i.node_id, a.name as agent,
+        i.role, i.version, i.version_num, i.up, i.error, i.started_at, i.last_seen, i.databases
+      from instances i join clusters c on c.id = i.cluster_id join namespaces ns on ns.id = c.namespace_id
+        left join nodes n on n.id = i.node_id left join agents a on a.id = i.agent_id
+      where i.name = ${name}`;
+    return rows.length ? toInstanceRow(rows[0]) : undefined;
+  }
+}
+
+function toInstanceRow(r: Record<string, unknown>): InstanceRow {
+  return {
+    ...(r as unknown as InstanceRow),
+    started_at: r.started_at == null ? null : Number(r.started_at),
+    last_seen: r.last_seen == null ? null : Number(r.last_seen),
+  };
+}

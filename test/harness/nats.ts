@@ -1,0 +1,65 @@
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { connect as tcpConnect } from 'node:net';
+import { join } from 'node:path';
+import { freePort } from '../../src/pg-embedded/index.ts';
+import { tempDir } from './tmp.ts';
+
+/** Where Debian installs nats-server; PATH is searched first. */
+function natsServerBinary(): string {
+  try {
+    return execFileSync('sh', ['-c', 'command -v nats-server || ls /usr/sbin/nats-server'], { encoding: 'utf8' }).trim().split('\n')[0];
+  } catch {
+    throw new Error('nats-server is not installed (Debian: apt-get install -y nats-server; .ci/run does it)');
+  }
+}
+
+export interface TestNats {
+  url: string;
+  port: number;
+  /** Stops the server (SIGTERM) and waits for it; the JetStream store stays. */
+  stop(): Promise<void>;
+  /** Starts it again on the same port with the same store. */
+  restart(): Promise<void>;
+  /** Stops it and removes its store. */
+  destroy(): Promise<void>;
+}
+
+/** nats-server with JetStream on a free port, its store in a temporary directory. */
+export async function startTestNats(): Promise<TestNats> {
+  const bin = natsServerBinary();
+  const dir = tempDir('pgfleet-nats-');
+  const port = await freePort();
+  let child: ChildProcess | undefined;
+  let exit: Promise<void> = Promise.resolve();
+  const start = async () => {
+    child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir.path, 'js')], { stdio: 'ignore' });
+    exit = new Promise((r) => child!.on('exit', () => r()));
+    await waitPort(port);
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null || child.signalCode) return;
+    child.kill('SIGTERM');
+    await exit;
+  };
+  await start();
+  return {
+    url: `nats://127.0.0.1:${port}`, port,
+    stop, restart: start,
+    destroy: async () => { await stop(); dir.remove(); },
+  };
+}
+
+/** Polls until something accepts TCP connections on the port. */
+export async function waitPort(port: number, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = tcpConnect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); resolve(true); });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

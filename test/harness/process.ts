@@ -1,0 +1,52 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const PGFLEET_BIN = fileURLToPath(new URL('../../bin/pgfleet.js', import.meta.url));
+
+export interface PgfleetProcess {
+  child: ChildProcess;
+  /** Everything it printed (stdout and stderr), for failure messages. */
+  output(): string;
+  /** Resolves with the first match of `re` in its output. */
+  waitForOutput(re: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  /** SIGTERM, then SIGKILL after 15 s; resolves when it exited. */
+  stop(): Promise<void>;
+  /** SIGKILL at once. */
+  kill(): Promise<void>;
+}
+
+/** Runs `pgfleet <args>` as a child process, the way a user would. */
+export function runPgfleet(args: string[], env: NodeJS.ProcessEnv = {}): PgfleetProcess {
+  const child = spawn(process.execPath, [PGFLEET_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    child,
+    output: () => out,
+    waitForOutput: async (re, timeoutMs = 60_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const m = out.match(re);
+        if (m) return m;
+        if (!alive()) throw new Error(`pgfleet ${args[0]} exited (${child.exitCode ?? child.signalCode}) before printing ${re}:\n${out.slice(-3000)}`);
+        if (Date.now() > deadline) throw new Error(`pgfleet ${args[0]} did not print ${re} in ${timeoutMs} ms:\n${out.slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    stop: async () => {
+      if (!alive()) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+    kill: async () => {
+      if (!alive()) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// HTTPS: `pgfleet serve --tls-cert/--tls-key` serves the API over TLS, and an agent
+// posts its messages to https:// (trusting the certificate through NODE_EXTRA_CA_CERTS).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { request } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runPgfleet, startTestPostgres, tempDir, waitFor, type PgfleetProcess } from './harness/index.ts';
+
+const cleanup: (() => Promise<void> | void)[] = [];
+after(async () => { for (const c of cleanup.reverse()) await c(); });
+
+function getJson(url: string, ca: Buffer): Promise<{ status: number; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    request(url, { ca }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    }).on('error', reject).end();
+  });
+}
+
+test('the API over HTTPS, and an agent sending to it with its ingest token', async () => {
+  const dir = tempDir();
+  cleanup.push(() => dir.remove());
+  const cert = join(dir.path, 'cert.pem');
+  const key = join(dir.path, 'key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'pipe' });
+  const ca = readFileSync(cert);
+  const [store, target] = await Promise.all([startTestPostgres(18), startTestPostgres(16)]);
+  cleanup.push(() => store.destroy(), () => target.destroy());
+
+  const server: PgfleetProcess = runPgfleet(['serve', '--role', 'all', '--store', store.url, '--listen', '127.0.0.1:0', '--tls-cert', cert, '--tls-key', key, '--ingest-token', 'tok-123']);
+  cleanup.push(() => server.stop());
+  const [, url] = await server.waitForOutput(/started at (https:\/\/\S+)/);
+
+  const health = await getJson(`${url}/api/v1/health`, ca);
+  assert.equal(health.status, 200);
+  assert.equal((health.body as { store: string }).store, 'ok');
+  await assert.rejects(fetch(`${url}/api/v1/health`), 'a client that does not trust the certificate is refused');
+
+  for (const [auth, re] of [[undefined, /ingest needs a token/], ['Bearer wrong-1', /not valid/]] as const) {
+    const r = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(`${url}/api/v1/ingest`, { method: 'POST', ca, headers: { 'content-type': 'application/json', ...(auth ? { authorization: auth } : {}) } }, (res) => {
+        let text = '';
+        res.on('data', (d) => { text += d; });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    assert.equal(r.status, 401, r.body);
+    assert.match(r.body, re);
+  }
+
+  const agent = runPgfleet(['agent', '--server', url, '--token', 'tok-123', '--target', `tls-1=${target.url}`, '--spool-dir', join(dir.path, 'spool'), '--max-interval-s', '1'],
+    { NODE_EXTRA_CA_CERTS: cert });
+  cleanup.push(() => agent.stop());
+  await waitFor('tls-1 to appear through HTTPS ingest', async () => {
+    const r = await getJson(`${url}/api/v1/instances`, ca);
+    return (r.body as { instances: { id: string; status: string }[] }).instances.some((i) => i.id === 'tls-1' && i.status === 'up');
+  }, 60_000);
+});
+
+test('--tls-cert without --tls-key is refused with a clear message', async () => {
+  const p = runPgfleet(['serve', '--store', 'postgres://127.0.0.1:1/x', '--tls-cert', 'cert.pem']);
+  const code = await new Promise<number | null>((r) => p.child.once('exit', (c) => r(c)));
+  assert.equal(code, 2);
+  assert.match(p.output(), /--tls-cert and --tls-key go together/);
+});

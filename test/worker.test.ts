@@ -1,0 +1,51 @@
+// Worker jobs on a real store: partitions ahead, retention by dropping whole days,
+// and one runner per job through advisory locks.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { DAY_MS, openStore, type Store } from '../src/store/index.ts';
+import { JOB_LOCKS, Worker } from '../src/server/worker/index.ts';
+import { startTestPostgres, type TestPostgres } from './harness/index.ts';
+
+let pg: TestPostgres;
+let store: Store;
+before(async () => { pg = await startTestPostgres(13); store = await openStore(pg.url); });
+after(async () => { await store?.close(); await pg?.destroy(); });
+
+const partitions = async () => (await store.sql`
+  select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
+  where i.inhparent = 'samples'::regclass order by 1`).map((r) => r.name as string);
+
+test('partitions are created ahead and retention drops whole days past it', async () => {
+  const now = Date.UTC(2026, 10, 22, 12);
+  await store.timeseries.ensurePartitions(now - 10 * DAY_MS, now);
+  await store.sql`insert into samples values (1, ${now - 9 * DAY_MS}, 1), (1, ${now - 3 * DAY_MS}, 2)`;
+  const worker = new Worker(store, { retentionDays: 7 });
+  await worker.runAll(now);
+  const names = await partitions();
+  assert.ok(names.includes('samples_20261124'), `two days ahead exist: ${names.join(', ')}`);
+  assert.ok(!names.includes('samples_20261113'), 'a day older than retention is dropped');
+  assert.ok(names.includes('samples_20261116'), 'the day that ends after the cut-off stays');
+  const rows = await store.sql`select value from samples order by ts`;
+  assert.deepEqual(rows.map((r) => r.value), [2], 'only the sample within retention is left');
+  assert.deepEqual(worker.runs, { partitions: 1, retention: 1 });
+});
+
+test('a job held by another process is not run here', async () => {
+  const holder = await store.sql.reserve();
+  await holder`select pg_advisory_lock(${JOB_LOCKS.retention})`;
+  try {
+    const worker = new Worker(store, { retentionDays: 7 });
+    await worker.runAll();
+    assert.deepEqual(worker.runs, { partitions: 1, retention: 0 });
+  } finally {
+    await holder`select pg_advisory_unlock(${JOB_LOCKS.retention})`;
+    holder.release();
+  }
+});
+
+test('migrations run once even when several servers start together', async () => {
+  const stores = await Promise.all([1, 2, 3].map(() => openStore(pg.url)));
+  const [r] = await store.sql`select count(*)::int as n from schema_migrations`;
+  await Promise.all(stores.map((s) => s.close()));
+  assert.equal(r.n, 1);
+});

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { initialRange, rangeReducer, windowOf } from './time-range.ts';
+
+const H = 3_600_000;
+
+test('live by default over the last hour, sliding on ticks', () => {
+  let s = initialRange(10 * H);
+  assert.deepEqual(windowOf(s), { from: 9 * H, to: 10 * H });
+  s = rangeReducer(s, { type: 'tick', now: 11 * H });
+  assert.deepEqual(windowOf(s), { from: 10 * H, to: 11 * H });
+});
+
+test('zoom leaves live mode; reset returns to the picker range and live', () => {
+  let s = initialRange(10 * H);
+  s = rangeReducer(s, { type: 'zoom', from: 9.5 * H, to: 9.6 * H });
+  assert.equal(s.live, false);
+  assert.deepEqual(windowOf(s), { from: 9.5 * H, to: 9.6 * H });
+  s = rangeReducer(s, { type: 'tick', now: 12 * H });
+  assert.deepEqual(windowOf(s), { from: 9.5 * H, to: 9.6 * H });
+  s = rangeReducer(s, { type: 'reset', now: 12 * H });
+  assert.equal(s.live, true);
+  assert.deepEqual(windowOf(s), { from: 11 * H, to: 12 * H });
+});
+
+test('a preset clears the zoom and keeps a frozen window frozen', () => {
+  let s = rangeReducer(initialRange(10 * H), { type: 'live', live: false, now: 10 * H });
+  s = rangeReducer(s, { type: 'preset', preset: '6h', now: 10 * H });
+  assert.deepEqual(windowOf(s), { from: 4 * H, to: 10 * H });
+  s = rangeReducer(s, { type: 'tick', now: 11 * H });
+  assert.equal(windowOf(s).to, 10 * H);
+});
+
+test('live ticks slide the window only by a useful amount', () => {
+  const s = rangeReducer(initialRange(10 * H), { type: 'preset', preset: '7d', now: 10 * H });
+  assert.equal(rangeReducer(s, { type: 'tick', now: 10 * H + 60_000 }), s);
+  assert.equal(windowOf(rangeReducer(s, { type: 'tick', now: 11 * H })).to, 11 * H);
+});
