@@ -1,5 +1,6 @@
 // Worker jobs on a real store: partitions ahead, retention by dropping whole days,
 // and one runner per job through advisory locks.
+import { readdirSync } from 'node:fs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { DAY_MS, openStore, type Store } from '../src/store/index.ts';
@@ -45,7 +46,8 @@ test('a job held by another process is not run here', async () => {
 
 test('migrations run once even when several servers start together', async () => {
   const stores = await Promise.all([1, 2, 3].map(() => openStore(pg.url)));
-  const [r] = await store.sql`select count(*)::int as n from schema_migrations`;
+  const [r] = await store.sql`select count(*)::int as n, count(distinct version)::int as distinct from schema_migrations`;
   await Promise.all(stores.map((s) => s.close()));
-  assert.equal(r.n, 1);
+  assert.equal(r.n, readdirSync(new URL('../src/store/migrations/', import.meta.url)).filter((f) => f.endsWith('.sql')).length);
+  assert.equal(r.distinct, r.n, 'each migration applied once');
 });

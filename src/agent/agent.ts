@@ -24,6 +24,14 @@ export interface AgentOptions {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   maxIntervalS?: number;
+  /** pg_stat_statements snapshot interval in s (0: off; default 60). */
+  statementsIntervalS?: number;
+  /** Statements sent per ranking dimension (default 50). */
+  statementsTop?: number;
+  /** pg_stat_activity sampling period in ms (0: off; default 1000). */
+  activitySampleMs?: number;
+  /** Activity aggregate interval in s (default 15). */
+  activityIntervalS?: number;
   heartbeatS: number;
   /** Collect host metrics from /proc (off when the agent does not run on the database host). */
   nodeMetrics: boolean;
@@ -63,9 +71,13 @@ export class Agent {
       metrics: (instance, data, ts) => this.send('metrics', instance, data, ts),
       inventory: (instance, data, ts) => this.send('inventory', instance, data, ts),
       event: (instance, data, ts) => this.send('event', instance, data, ts),
+      statements: (instance, data, ts) => this.send('statements', instance, data, ts),
+      activity: (instance, data, ts) => this.send('activity', instance, data, ts),
     };
     this.targets = opts.targets.map((t) => new TargetMonitor(t, opts.namespace, this.node, sqlDefs, {
       statementTimeoutMs: opts.statementTimeoutMs, lockTimeoutMs: opts.lockTimeoutMs, maxIntervalS: opts.maxIntervalS,
+      statementsIntervalS: opts.statementsIntervalS, statementsTop: opts.statementsTop,
+      activitySampleMs: opts.activitySampleMs, activityIntervalS: opts.activityIntervalS, hostMetrics: opts.nodeMetrics,
     }, emit));
     if (opts.nodeMetrics) {
       const now = Date.now();
@@ -137,6 +149,7 @@ export class Agent {
     const track = (p: Promise<void>) => { this.inFlight.add(p); p.finally(() => this.inFlight.delete(p)); };
     for (const t of this.targets) {
       track(t.tick(now).catch((err) => this.log('error', `target ${t.config.name}: ${(err as Error).message}`)));
+      track(t.tickActivity(now).catch((err) => this.log('error', `target ${t.config.name} activity: ${(err as Error).message}`)));
     }
     for (const { job, def } of this.nodeJobs) {
       if (now < job.nextRun || this.nodeBusy.has(job)) continue;
@@ -156,7 +169,7 @@ export class Agent {
       if (!reader) throw new Error(`no /proc reader named "${def.reader}"`);
       const metrics = await reader();
       this.send('metrics', undefined, { collector: def.id, interval_ms: job.intervalMs, node: this.node, metrics }, started);
-      job.succeeded(Date.now(), Date.now() - started);
+      job.succeeded(Date.now(), Date.now() - started, metrics.reduce((n, f) => n + f.points.length, 0));
     } catch (err) {
       const message = (err as Error).message;
       if (job.failed(Date.now(), Date.now() - started, message)) {
@@ -166,7 +179,7 @@ export class Agent {
   }
 
   private sendHeartbeat(now: number): void {
-    const jobs = [...this.targets.flatMap((t) => t.jobs), ...this.nodeJobs.map((n) => n.job)];
+    const jobs = [...this.targets.flatMap((t) => t.allJobs()), ...this.nodeJobs.map((n) => n.job)];
     this.send('heartbeat', undefined, {
       agent_version: AGENT_VERSION,
       uptime_s: (now - this.started) / 1000,
@@ -177,6 +190,39 @@ export class Agent {
         ...(j.lastDurationMs !== undefined ? { last_duration_ms: j.lastDurationMs } : {}),
         ...(j.lastError ? { last_error: j.lastError.slice(0, 2000) } : {}),
       })),
+    }, now);
+    this.sendOwnMetrics(now, jobs);
+  }
+
+  /**
+   * The agent's own cost as metrics (`pgfleet_agent.*`, node-level): RSS, CPU, spool,
+   * and per collector and instance its last duration, total time, runs, failures,
+   * rows and state (0 ok, 1 failing, 2 backoff, 3 skipped), so what the agent costs
+   * and why a collector is backed off are charted like everything else.
+   */
+  private sendOwnMetrics(now: number, jobs: Job[]): void {
+    const cpu = process.cpuUsage();
+    const spool = this.spool.stats();
+    const per = (j: Job) => ({ collector: j.id, ...(j.instance ? { instance: j.instance } : {}) });
+    const STATE = { ok: 0, failing: 1, backoff: 2, skipped: 3 } as const;
+    const g = (name: string, v: number, unit?: string) => ({ name: `pgfleet_agent.${name}`, kind: 'gauge' as const, ...(unit ? { unit } : {}), points: [{ v }] });
+    const c = (name: string, v: number, unit?: string) => ({ ...g(name, v, unit), kind: 'counter' as const });
+    this.send('metrics', undefined, {
+      collector: 'pgfleet_agent', interval_ms: this.opts.heartbeatS * 1000, node: this.node,
+      metrics: [
+        g('rss_bytes', process.memoryUsage.rss(), 'bytes'),
+        c('cpu_seconds', (cpu.user + cpu.system) / 1e6, 'seconds'),
+        g('spool_messages', spool.messages),
+        g('spool_bytes', spool.bytes, 'bytes'),
+        c('spool_dropped', spool.dropped),
+        c('send_failures', this.sendFailures),
+        { name: 'pgfleet_agent.collector_duration_ms', kind: 'gauge', unit: 'ms', points: jobs.filter((j) => j.lastDurationMs !== undefined).map((j) => ({ l: per(j), v: j.lastDurationMs! })) },
+        { name: 'pgfleet_agent.collector_time_ms', kind: 'counter', unit: 'ms', points: jobs.map((j) => ({ l: per(j), v: j.totalDurationMs })) },
+        { name: 'pgfleet_agent.collector_runs', kind: 'counter', points: jobs.map((j) => ({ l: per(j), v: j.runs })) },
+        { name: 'pgfleet_agent.collector_failures', kind: 'counter', points: jobs.map((j) => ({ l: per(j), v: j.failures })) },
+        { name: 'pgfleet_agent.collector_rows', kind: 'gauge', points: jobs.filter((j) => j.lastRows !== undefined).map((j) => ({ l: per(j), v: j.lastRows! })) },
+        { name: 'pgfleet_agent.collector_state', kind: 'gauge', points: jobs.map((j) => ({ l: per(j), v: STATE[j.state] })) },
+      ],
     }, now);
   }
 

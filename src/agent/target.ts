@@ -1,7 +1,10 @@
 import type { Sql } from 'postgres';
-import type { EventData, InventoryData, MetricsData } from '../protocol/index.ts';
+import type { ActivityData, EventData, InventoryData, MetricsData, StatementsData } from '../protocol/index.ts';
 import type { CollectorDef } from '../catalog/index.ts';
 import { openTargetPool, Requirements, runSqlCollector, type Probe } from './collect.ts';
+import { ActivitySampler } from './activity.ts';
+import { StatementsSampler } from './statements/sampler.ts';
+import { PgProcessSampler, readPgDirs, readPgProcessRows, storageFamilies, type PgDirs } from './collectors/pg-host.ts';
 import { isConnectionError } from '../pg-errors/index.ts';
 import { describePgError } from './errors.ts';
 import { Job } from './job.ts';
@@ -19,15 +22,29 @@ export interface TargetLimits {
   lockTimeoutMs: number;
   /** Intervals longer than this are shortened (the demo and tests collect fast). */
   maxIntervalS?: number;
+  /** pg_stat_statements snapshots: every this many seconds (0 turns them off; default 60). */
+  statementsIntervalS?: number;
+  /** Entries sent per ranking dimension (time, calls, reads, temp, WAL, rows); default 50. */
+  statementsTop?: number;
+  /** pg_stat_activity sampling period in ms (0 turns it off; default 1000). */
+  activitySampleMs?: number;
+  /** Samples are aggregated and sent every this many seconds (default 15). */
+  activityIntervalS?: number;
+  /** Host metrics of the instance's processes and storage, when it runs on this host (default true). */
+  hostMetrics?: boolean;
 }
 
 export interface Emit {
   metrics(instance: string | undefined, data: MetricsData, ts: number): void;
   inventory(instance: string, data: InventoryData, ts: number): void;
   event(instance: string | undefined, data: EventData, ts: number): void;
+  statements(instance: string, data: StatementsData, ts: number): void;
+  activity(instance: string, data: ActivityData, ts: number): void;
 }
 
 const PROBE_INTERVAL_MS = 15_000;
+/** The pool key of the activity sampler's own connection (database names cannot contain NUL). */
+const ACTIVITY_POOL = '\u0000activity';
 /** While an instance is down, it is probed this often. */
 const DOWN_PROBE_INTERVAL_MS = 5_000;
 /** Inventory is re-sent at least this often even without a change, so the server can tell "up" from "stale". */
@@ -57,6 +74,112 @@ export class TargetMonitor {
   ) {
     const now = Date.now();
     for (const def of defs) this.jobs.push(new Job(def.id, this.intervalOf(def), config.name, now));
+    const cap = (s: number) => (limits.maxIntervalS ? Math.min(s, limits.maxIntervalS) : s) * 1000;
+    if ((limits.statementsIntervalS ?? 60) > 0) {
+      this.statementsJob = new Job('pg_stat_statements', cap(limits.statementsIntervalS ?? 60), config.name, now);
+      this.statements = new StatementsSampler({ top: limits.statementsTop ?? 50 });
+    }
+    if (limits.hostMetrics ?? true) {
+      this.processJob = new Job('pg_process', cap(15), config.name, now);
+      this.storageJob = new Job('pg_storage', cap(60), config.name, now);
+    }
+    if ((limits.activitySampleMs ?? 1000) > 0) {
+      this.activityJob = new Job('pg_stat_activity_sampler', cap(limits.activityIntervalS ?? 15), config.name, now);
+      this.activity = new ActivitySampler(limits.activitySampleMs ?? 1000, now);
+    }
+  }
+
+  private readonly processJob?: Job;
+  private readonly storageJob?: Job;
+  private readonly processes = new PgProcessSampler();
+  private dirs?: PgDirs;
+
+  private readonly statements?: StatementsSampler;
+  private readonly statementsJob?: Job;
+  private readonly activity?: ActivitySampler;
+  private readonly activityJob?: Job;
+  private activityBusy = false;
+  private nextActivitySample = 0;
+
+  /** Every job of this target, for the heartbeat and the agent's own metrics. */
+  allJobs(): Job[] {
+    return [...this.jobs, ...[this.statementsJob, this.activityJob, this.processJob, this.storageJob].filter((j): j is Job => j !== undefined)];
+  }
+
+  /**
+   * Samples pg_stat_activity when due, on a connection of its own so that a slow
+   * collector does not stretch the sampling period; sends the aggregate every interval.
+   */
+  async tickActivity(now: number): Promise<void> {
+    const sampler = this.activity;
+    const job = this.activityJob;
+    if (!sampler || !job || this.activityBusy || !this.up || !this.probe || now < this.nextActivitySample || now < job.nextRun - job.intervalMs) return;
+    this.activityBusy = true;
+    const started = Date.now();
+    try {
+      this.nextActivitySample = now + sampler.sampleMs;
+      await sampler.sample(this.pool(ACTIVITY_POOL), this.probe.version_num, Math.min(this.limits.statementTimeoutMs, Math.max(sampler.sampleMs, 1000)));
+      if (Date.now() >= job.nextRun) {
+        const data = sampler.flush(Date.now());
+        if (data) this.emit.activity(this.config.name, data, Date.now());
+        job.succeeded(Date.now(), Date.now() - started, data?.groups.length ?? 0);
+      }
+    } catch (err) {
+      if (this.recordFailure(job, started, err) === 'lost') this.probeDue = 0;
+    } finally {
+      this.activityBusy = false;
+    }
+  }
+
+  /**
+   * pg_process (CPU, memory, I/O of the instance's processes by backend_type) and
+   * pg_storage (filesystems and devices under PGDATA, pg_wal, tablespaces), read
+   * from /proc and /sys when the server runs on this host; skipped otherwise.
+   */
+  private async runHost(now: number): Promise<'ok' | 'lost'> {
+    for (const job of [this.processJob, this.storageJob]) {
+      if (!job || now < job.nextRun) continue;
+      const started = Date.now();
+      try {
+        if (!this.dirs) this.dirs = await readPgDirs(this.pool());
+        const dirs = this.dirs;
+        if (!dirs.local) { job.skipped(started, `the server does not run on this host as seen from here${dirs.problems.length ? `: ${dirs.problems.join('; ')}` : ''}`); continue; }
+        let metrics: MetricsData['metrics'];
+        if (job === this.processJob) {
+          const r = await this.processes.processFamilies(await readPgProcessRows(this.pool()), dirs.postmasterPid);
+          metrics = r.metrics;
+          if (r.newlyDenied.length) {
+            this.emit.event(this.config.name, { kind: 'collector.degraded', severity: 'warning', message: `pg_process: no access to /proc/PID/${r.newlyDenied.join(', /proc/PID/')} (run the agent as the server's OS user for I/O and PSS)`, details: { collector: job.id } }, Date.now());
+          }
+        } else {
+          metrics = await storageFamilies(dirs);
+        }
+        this.emit.metrics(this.config.name, { collector: job.id, interval_ms: job.intervalMs, metrics }, started);
+        job.succeeded(Date.now(), Date.now() - started, metrics.reduce((n, f) => n + f.points.length, 0));
+      } catch (err) {
+        if (this.recordFailure(job, started, err) === 'lost') return 'lost';
+      }
+    }
+    return 'ok';
+  }
+
+  /** One pg_stat_statements snapshot, when due. */
+  private async runStatements(now: number): Promise<'ok' | 'lost'> {
+    const job = this.statementsJob;
+    const sampler = this.statements;
+    if (!job || !sampler || now < job.nextRun) return 'ok';
+    const started = Date.now();
+    try {
+      const out = await sampler.sample((db) => this.pool(db), this.probe!.databases, this.limits.statementTimeoutMs, started);
+      if (typeof out === 'object' && 'skipped' in out) { job.skipped(started, out.skipped); return 'ok'; }
+      if (out !== 'baseline') this.emit.statements(this.config.name, out, started);
+      if (job.succeeded(Date.now(), Date.now() - started, out === 'baseline' ? 0 : out.entries.length)) {
+        this.emit.event(this.config.name, { kind: 'collector.recovered', severity: 'info', message: `collector ${job.id} works again` }, Date.now());
+      }
+      return 'ok';
+    } catch (err) {
+      return this.recordFailure(job, started, err);
+    }
   }
 
   intervalOf(def: CollectorDef): number {
@@ -68,7 +191,7 @@ export class TargetMonitor {
     const key = database ?? '';
     let sql = this.pools.get(key);
     if (!sql) {
-      sql = openTargetPool(this.config.url, database, this.limits);
+      sql = openTargetPool(this.config.url, key === ACTIVITY_POOL ? undefined : database, this.limits);
       this.pools.set(key, sql);
     }
     return sql;
@@ -87,9 +210,10 @@ export class TargetMonitor {
         if (await this.runJob(job, this.defs[i]) === 'lost') {
           // The server went away: stop running collectors against it and find out at once.
           this.probeDue = 0;
-          break;
+          return;
         }
       }
+      if (await this.runStatements(Date.now()) === 'lost' || await this.runHost(Date.now()) === 'lost') this.probeDue = 0;
     } finally {
       this.busy = false;
     }
@@ -116,6 +240,8 @@ export class TargetMonitor {
         system_identifier: sysid, databases: r.databases as string[],
       };
       const prev = this.probe;
+      // A restarted server starts its statistics anew: take a new baseline.
+      if (prev && prev.started_at !== probe.started_at) { this.statements?.forget(); this.dirs = undefined; }
       const changed = !this.up || !prev || prev.role !== probe.role || prev.version_num !== probe.version_num
         || prev.started_at !== probe.started_at || prev.databases.join() !== probe.databases.join();
       if (prev && prev.role !== probe.role) {
@@ -164,18 +290,22 @@ export class TargetMonitor {
       }
       return 'ok';
     } catch (err) {
-      // A lost server is the probe's to report, not a failure of the collector.
-      if (isConnectionError(err)) return 'lost';
-      const message = describePgError(err);
-      if (job.failed(Date.now(), Date.now() - started, message)) {
-        this.emit.event(this.config.name, {
-          kind: 'collector.backoff', severity: 'warning',
-          message: `collector ${def.id} failed ${job.consecutive} times in a row, backing off: ${message}`,
-          details: { collector: def.id, error: message },
-        }, Date.now());
-      }
-      return 'ok';
+      return this.recordFailure(job, started, err);
     }
+  }
+
+  /** A failed run: 'lost' when the server is gone (the probe's to report), else counted, backed off and reported once. */
+  private recordFailure(job: Job, started: number, err: unknown): 'ok' | 'lost' {
+    if (isConnectionError(err)) return 'lost';
+    const message = describePgError(err);
+    if (job.failed(Date.now(), Date.now() - started, message)) {
+      this.emit.event(this.config.name, {
+        kind: 'collector.backoff', severity: 'warning',
+        message: `collector ${job.id} failed ${job.consecutive} times in a row, backing off: ${message}`,
+        details: { collector: job.id, error: message },
+      }, Date.now());
+    }
+    return 'ok';
   }
 
   private readonly requirements = new Requirements();

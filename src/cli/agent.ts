@@ -29,6 +29,10 @@ export const AgentConfig = Type.Object({
   lock_timeout_ms: Type.Integer({ minimum: 10, default: 1000 }),
   max_interval_s: Type.Integer({ minimum: 0, default: 0 }),
   heartbeat_s: Type.Integer({ minimum: 1, default: 15 }),
+  statements_interval_s: Type.Integer({ minimum: 0, default: 60 }),
+  statements_top: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
+  activity_sample_ms: Type.Integer({ minimum: 0, default: 1000 }),
+  activity_interval_s: Type.Integer({ minimum: 1, default: 15 }),
   node_metrics: Type.Boolean({ default: true }),
 }, { additionalProperties: false });
 export type AgentConfig = Static<typeof AgentConfig>;
@@ -52,6 +56,10 @@ export const AGENT_FIELDS: FieldSpec[] = [
   { key: 'lock_timeout_ms', flag: 'lock-timeout-ms', env: 'PGFLEET_LOCK_TIMEOUT_MS', type: 'number', description: 'lock_timeout of every query' },
   { key: 'max_interval_s', flag: 'max-interval-s', env: 'PGFLEET_MAX_INTERVAL_S', type: 'number', description: 'cap every collector interval (0: catalog intervals)' },
   { key: 'heartbeat_s', flag: 'heartbeat-s', env: 'PGFLEET_HEARTBEAT_S', type: 'number', description: 'heartbeat interval' },
+  { key: 'statements_interval_s', flag: 'statements-interval-s', env: 'PGFLEET_STATEMENTS_INTERVAL_S', type: 'number', description: 'pg_stat_statements snapshot interval (0: off)' },
+  { key: 'statements_top', flag: 'statements-top', env: 'PGFLEET_STATEMENTS_TOP', type: 'number', description: 'statements sent per ranking (time, calls, reads, temp, WAL, rows); the rest is summed' },
+  { key: 'activity_sample_ms', flag: 'activity-sample-ms', env: 'PGFLEET_ACTIVITY_SAMPLE_MS', type: 'number', description: 'pg_stat_activity sampling period (0: off)' },
+  { key: 'activity_interval_s', flag: 'activity-interval-s', env: 'PGFLEET_ACTIVITY_INTERVAL_S', type: 'number', description: 'activity samples are aggregated and sent this often' },
   { key: 'node_metrics', flag: 'node-metrics', env: 'PGFLEET_NODE_METRICS', type: 'boolean', description: 'collect host metrics from /proc' },
 ];
 
@@ -94,6 +102,8 @@ export function describeMessage(env: Envelope): string {
       const bad = env.data.collectors.filter((c) => c.state === 'failing' || c.state === 'backoff');
       return `${head} spool ${env.data.spool.messages} msgs; ${bad.length ? bad.map((c) => `${c.id} ${c.state}: ${c.last_error}`).join('; ') : 'every collector ok'}`;
     }
+    case 'statements': return `${head} ${env.data.entries.length} statements${env.data.other ? ` + ${env.data.other.entries} others` : ''}, ${env.data.texts?.length ?? 0} new texts${env.data.reset ? ', after a reset' : ''}`;
+    case 'activity': return `${head} ${env.data.samples} samples, ${env.data.groups.length} groups`;
   }
 }
 
@@ -110,6 +120,8 @@ export async function runAgent(cfg: AgentConfig, env: NodeJS.ProcessEnv): Promis
     spoolDir: cfg.spool_dir, spoolMaxBytes: cfg.spool_max_mb * 1024 * 1024,
     statementTimeoutMs: cfg.statement_timeout_ms, lockTimeoutMs: cfg.lock_timeout_ms,
     maxIntervalS: cfg.max_interval_s || undefined, heartbeatS: cfg.heartbeat_s, nodeMetrics: cfg.node_metrics,
+    statementsIntervalS: cfg.statements_interval_s, statementsTop: cfg.statements_top,
+    activitySampleMs: cfg.activity_sample_ms, activityIntervalS: cfg.activity_interval_s,
     transport, log: logLine,
   });
   agent.start();

@@ -42,6 +42,26 @@ const SAMPLES: { [K in MessageType]: Envelope<K> } = {
     v: 1, type: 'event', agent: 'agent-db1', instance: 'main-1', seq: 4_000_000_000, ts: TS,
     data: { kind: 'role.changed', severity: 'warning', message: 'role changed from primary to replica', details: { from: 'primary', to: 'replica', nested: { list: [1, 'two', null, true] } } },
   },
+  statements: {
+    v: 1, type: 'statements', agent: 'agent-db1', instance: 'main-1', seq: 5, ts: TS,
+    data: {
+      interval_ms: 60_000,
+      entries: [{ queryid: '-6074478521356846112', datname: 'app', usename: 'web', toplevel: true, c: { calls: 120, total_exec_time: 35.25, rows: 120, shared_blks_hit: 480 } }],
+      other: { entries: 3, c: { calls: 4, total_exec_time: 0.5 } },
+      texts: [{ queryid: '-6074478521356846112', text: 'SELECT * FROM orders WHERE id = $1' }],
+      evicted: 0,
+    },
+  },
+  activity: {
+    v: 1, type: 'activity', agent: 'agent-db1', instance: 'main-1', seq: 6, ts: TS,
+    data: {
+      interval_ms: 15_000, sample_ms: 1000, samples: 15,
+      groups: [
+        { state: 'active', wait_event_type: 'IO', wait_event: 'DataFileRead', queryid: '42', datname: 'app', usename: 'web', backend_type: 'client backend', n: 7 },
+        { state: 'idle in transaction', wait_event_type: 'Client', wait_event: 'ClientRead', datname: 'app', usename: 'web', backend_type: 'client backend', n: 15 },
+      ],
+    },
+  },
 };
 
 const ENCODINGS: Encoding[] = ['msgpack', 'json'];
@@ -230,9 +250,9 @@ test('partial: agent, seq and type are filled when they can be read', () => {
 });
 
 test('PGFLEET_PROTOCOL_UNKNOWN_TYPE names the type and the known ones', () => {
-  for (const type of ['statements', 'command.result', 'constructor', '__proto__', 'toString']) {
+  for (const type of ['settings', 'command.result', 'constructor', '__proto__', 'toString']) {
     const [err] = rejectsBothWays({ ...SAMPLES.event, type }, 'PGFLEET_PROTOCOL_UNKNOWN_TYPE', new RegExp(`unknown message type "${type.replace('.', '\\.')}"`));
-    assert.match(err.message, /known: metrics, inventory, heartbeat, event/);
+    assert.match(err.message, /known: metrics, inventory, heartbeat, event, statements, activity/);
     assert.deepEqual(err.partial, { agent: 'agent-db1', seq: 4_000_000_000, type });
   }
 });

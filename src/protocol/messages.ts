@@ -1,7 +1,8 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ActivityData, StatementsData } from './statements.ts';
 
 /** Every message type of protocol v1. Adding one is adding a schema here. */
-export const MESSAGE_TYPES = ['metrics', 'inventory', 'heartbeat', 'event'] as const;
+export const MESSAGE_TYPES = ['metrics', 'inventory', 'heartbeat', 'event', 'statements', 'activity'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export const METRIC_KINDS = ['gauge', 'counter'] as const;
@@ -90,6 +91,8 @@ export const DATA_SCHEMAS: Record<MessageType, TSchema> = {
   inventory: InventoryData,
   heartbeat: HeartbeatData,
   event: EventData,
+  statements: StatementsData,
+  activity: ActivityData,
 };
 
 export interface DataOf {
@@ -97,4 +100,6 @@ export interface DataOf {
   inventory: InventoryData;
   heartbeat: HeartbeatData;
   event: EventData;
+  statements: StatementsData;
+  activity: ActivityData;
 }

@@ -3,18 +3,21 @@ import { migrate } from './migrate.ts';
 import { InventoryStore } from './inventory.ts';
 import { PgTimeseriesStore } from './pg-timeseries.ts';
 import type { TimeseriesStore } from './timeseries.ts';
+import { StatementStore } from './statements.ts';
 
 export * from './errors.ts';
 export * from './timeseries.ts';
 export * from './inventory.ts';
 export { migrate } from './migrate.ts';
-export { PgTimeseriesStore, DAY_MS, labelsKey } from './pg-timeseries.ts';
+export { PgTimeseriesStore, DAY_MS, DAY_PARTITIONED, labelsKey } from './pg-timeseries.ts';
+export * from './statements.ts';
 
 /** Everything the server keeps, behind one object: inventory, time series, dead letters. */
 export interface Store {
   sql: Sql;
   inventory: InventoryStore;
   timeseries: TimeseriesStore;
+  statements: StatementStore;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function openStore(url: string | undefined, opts: StoreOptions = {}
     sql,
     inventory: new InventoryStore(sql),
     timeseries: new PgTimeseriesStore(sql),
+    statements: new StatementStore(sql),
     close: () => sql.end({ timeout: 5 }),
   };
 }

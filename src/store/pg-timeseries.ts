@@ -10,8 +10,11 @@ export function labelsKey(labels: Record<string, string>): string {
   return JSON.stringify(keys.map((k) => [k, labels[k]]));
 }
 
-function partitionName(dayStart: number): string {
-  return `samples_${new Date(dayStart).toISOString().slice(0, 10).replaceAll('-', '')}`;
+/** Tables partitioned by day of `ts` (ms): created ahead together, dropped by retention together. */
+export const DAY_PARTITIONED = ['samples', 'statement_stats', 'activity_samples'] as const;
+
+function partitionName(parent: string, dayStart: number): string {
+  return `${parent}_${new Date(dayStart).toISOString().slice(0, 10).replaceAll('-', '')}`;
 }
 
 /**
@@ -170,14 +173,15 @@ export class PgTimeseriesStore implements TimeseriesStore {
     for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < to; day += DAY_MS) days.push(day);
     if (days.length === 0) return [];
     // Asked every batch, not cached: another process's retention may have dropped one.
-    const missing = await this.sql<{ day: number }[]>`
-      select d as day from unnest(${days}::bigint[]) d where to_regclass('samples_' || to_char(to_timestamp(d / 1000) at time zone 'UTC', 'YYYYMMDD')) is null`;
+    const missing = await this.sql<{ parent: string; day: number }[]>`
+      select p as parent, d as day from unnest(${[...DAY_PARTITIONED]}::text[]) p, unnest(${days}::bigint[]) d
+      where to_regclass(p || '_' || to_char(to_timestamp(d / 1000) at time zone 'UTC', 'YYYYMMDD')) is null`;
     const created: string[] = [];
-    for (const { day } of missing) {
-      const name = partitionName(day);
+    for (const { parent, day } of missing) {
+      const name = partitionName(parent, day);
       // Two processes may race here; "already exists" from the loser is fine.
       try {
-        await this.sql.unsafe(`create table if not exists ${name} partition of samples for values from (${day}) to (${day + DAY_MS})`);
+        await this.sql.unsafe(`create table if not exists ${name} partition of ${parent} for values from (${day}) to (${day + DAY_MS})`);
       } catch (err) {
         if (!/already exists/.test((err as Error).message)) throw err;
       }
@@ -187,12 +191,13 @@ export class PgTimeseriesStore implements TimeseriesStore {
   }
 
   async dropPartitionsBefore(before: number): Promise<string[]> {
-    const parts = await this.listPartitions();
     const dropped: string[] = [];
-    for (const p of parts) {
-      if (p.to > before) continue;
-      await this.sql.unsafe(`drop table if exists ${p.name}`);
-      dropped.push(p.name);
+    for (const parent of DAY_PARTITIONED) {
+      for (const p of await this.listPartitions(parent)) {
+        if (p.to > before) continue;
+        await this.sql.unsafe(`drop table if exists ${p.name}`);
+        dropped.push(p.name);
+      }
     }
     return dropped;
   }
@@ -203,11 +208,11 @@ export class PgTimeseriesStore implements TimeseriesStore {
     return { from: Math.min(...parts.map((p) => p.from)), to: Math.max(...parts.map((p) => p.to)) };
   }
 
-  private async listPartitions(): Promise<{ name: string; from: number; to: number }[]> {
+  private async listPartitions(parent = 'samples'): Promise<{ name: string; from: number; to: number }[]> {
     const rows = await this.sql<{ name: string; bound: string }[]>`
       select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
       from pg_inherits i join pg_class c on c.oid = i.inhrelid
-      where i.inhparent = 'samples'::regclass`;
+      where i.inhparent = ${parent}::regclass`;
     return rows.flatMap((r) => {
       const m = /FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)/.exec(r.bound);
       return m ? [{ name: r.name, from: Number(m[1]), to: Number(m[2]) }] : [];

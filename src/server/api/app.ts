@@ -12,6 +12,7 @@ import ingestRoutes from './routes/ingest.ts';
 import instancesRoutes from './routes/instances.ts';
 import liveRoutes from './routes/live.ts';
 import seriesRoutes from './routes/series.ts';
+import statementsRoutes from './routes/statements.ts';
 
 export interface ApiOptions {
   /** Folder of the built console (web/dist); the console is not served when absent. */
@@ -56,6 +57,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(healthRoutes, ctx);
   await app.register(instancesRoutes, ctx);
   await app.register(seriesRoutes, ctx);
+  await app.register(statementsRoutes, ctx);
   await app.register(catalogRoutes, ctx);
   await app.register(liveRoutes, ctx);
   await app.register(ingestRoutes, ctx);

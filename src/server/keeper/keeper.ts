@@ -76,6 +76,7 @@ export class Keeper {
         const partial = { agent: env.agent, seq: env.seq, type: env.type };
         if (env.ts > now + maxFuture) throw new ProtocolError('PGFLEET_PROTOCOL_ENVELOPE', `ts ${isoTime(env.ts)} is in the future (clock off by more than ${maxFuture / 1000} s)`, partial);
         if (env.ts < now - maxAge) throw new ProtocolError('PGFLEET_PROTOCOL_ENVELOPE', `ts ${isoTime(env.ts)} is older than the retention of ${maxAge / 1000} s`, partial);
+        if (PER_INSTANCE.has(env.type) && env.instance === undefined) throw new ProtocolError('PGFLEET_PROTOCOL_ENVELOPE', `a ${env.type} message needs "instance"`, partial);
         ok.push(env);
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
@@ -169,6 +170,9 @@ export class Keeper {
     return batch.filter((a) => this.opts.routes[a.env.type]?.includes(receiver));
   }
 }
+
+/** Message types that only make sense for an instance. */
+const PER_INSTANCE = new Set<string>(['inventory', 'statements', 'activity']);
 
 /** ISO time, or the raw number when it is outside what a Date can hold. */
 function isoTime(ms: number): string {

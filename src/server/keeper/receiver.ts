@@ -29,4 +29,6 @@ export const DEFAULT_ROUTES: Routes = {
   inventory: ['store', 'live'],
   heartbeat: ['store', 'live'],
   event: ['store', 'live'],
+  statements: ['store'],
+  activity: ['store'],
 };

@@ -1,9 +1,9 @@
 import type { TransactionSql } from 'postgres';
 import type { Envelope } from '../../protocol/index.ts';
-import type { SampleColumns, Store, SeriesKey } from '../../store/index.ts';
+import type { ActivityMessage, SampleColumns, StatementsMessage, Store, SeriesKey } from '../../store/index.ts';
 import type { Accepted, Receiver } from './receiver.ts';
 
-/** Writes every message type into the store: samples by COPY, inventory, heartbeats, events, last-seen times. */
+/** Writes every message type into the store: samples by COPY, inventory, heartbeats, events, statements, activity, last-seen times. */
 export class StoreReceiver implements Receiver {
   readonly name = 'store';
   /** Series ids resolved in `prepare`, per metrics envelope. */
@@ -22,6 +22,8 @@ export class StoreReceiver implements Receiver {
         this.placed.set(env, { clusterId: 0, nodeId: await this.store.inventory.nodeId(env.data.node) });
       }
     }
+    const timed = batch.filter((a) => a.env.type === 'statements' || a.env.type === 'activity');
+    if (timed.length > 0) await this.store.timeseries.ensurePartitions(Math.min(...timed.map((a) => a.env.ts)), Math.max(...timed.map((a) => a.env.ts)) + 1);
     const metrics = batch.filter((a) => a.env.type === 'metrics');
     if (metrics.length === 0) return;
     const infos = new Map<string, { name: string; kind: 'gauge' | 'counter'; unit?: string; interval_ms?: number }>();
@@ -66,6 +68,8 @@ export class StoreReceiver implements Receiver {
 
   async write(tx: TransactionSql, batch: Accepted[]): Promise<void> {
     const rows: SampleColumns = { seriesId: [], ts: [], value: [] };
+    const statements: StatementsMessage[] = [];
+    const activity: ActivityMessage[] = [];
     const instanceSeen = new Map<number, number>();
     const agentSeq = new Map<number, number>();
     for (const a of batch) {
@@ -96,8 +100,17 @@ export class StoreReceiver implements Receiver {
             values (${env.ts}, ${a.agentId}, ${a.instanceId ?? null}, ${env.data.kind}, ${env.data.severity}, ${env.data.message},
                     ${env.data.details ? tx.json(env.data.details as never) : null})`;
           break;
+        case 'statements':
+          // Keeper.check refuses statements and activity without an instance.
+          statements.push({ instanceId: a.instanceId!, ts: env.ts, data: env.data });
+          break;
+        case 'activity':
+          activity.push({ instanceId: a.instanceId!, ts: env.ts, data: env.data });
+          break;
       }
     }
+    await this.store.statements.writeStatements(tx, statements);
+    await this.store.statements.writeActivity(tx, activity);
     await this.store.timeseries.writeSamples(tx, rows);
     await this.store.inventory.touch(tx, instanceSeen, agentSeq);
   }

@@ -1,0 +1,49 @@
+import { STATEMENT_COUNTERS, type StatementCounter } from '../../protocol/index.ts';
+
+/**
+ * Where each counter comes from in pg_stat_statements, newest name first. The view's
+ * columns depend on the extension's version (1.8 on 13 … 1.12 on 18), which need not
+ * match the server's after pg_upgrade, so the agent reads the columns the view has
+ * and takes the first that exists; a counter with no source is left out, never the row.
+ * 13 (1.8): total_time split into total_exec_time and total_plan_time;
+ * 17 (1.11): blk_read_time/blk_write_time became shared_blk_read_time/shared_blk_write_time.
+ */
+export const STATEMENT_SOURCES: Record<StatementCounter, string[]> = Object.fromEntries(
+  STATEMENT_COUNTERS.map((c) => [c, [c]]),
+) as Record<StatementCounter, string[]>;
+STATEMENT_SOURCES.total_exec_time = ['total_exec_time', 'total_time'];
+STATEMENT_SOURCES.shared_blk_read_time = ['shared_blk_read_time', 'blk_read_time'];
+STATEMENT_SOURCES.shared_blk_write_time = ['shared_blk_write_time', 'blk_write_time'];
+
+/** The counters a view with these columns provides, and the SQL expression of each. */
+export function statementColumns(viewColumns: Iterable<string>): { counter: StatementCounter; column: string }[] {
+  const have = new Set(viewColumns);
+  const out: { counter: StatementCounter; column: string }[] = [];
+  for (const counter of STATEMENT_COUNTERS) {
+    const column = STATEMENT_SOURCES[counter].find((c) => have.has(c));
+    if (column) out.push({ counter, column });
+  }
+  return out;
+}
+
+/** quote_ident for a name read from the catalog. */
+export function quoteIdent(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+}
+
+/**
+ * The snapshot query: every entry's counters, without texts (pg_stat_statements(false)
+ * does not read the query-text file), with database and role names.
+ */
+export function statementsQuery(schema: string, viewColumns: Iterable<string>): string {
+  const have = new Set(viewColumns);
+  const cols = statementColumns(have);
+  const fn = `${quoteIdent(schema)}.pg_stat_statements(false)`;
+  return `SELECT s.queryid::text AS queryid, coalesce(d.datname, s.dbid::text) AS datname, coalesce(r.rolname, s.userid::text) AS usename,
+       ${have.has('toplevel') ? 's.toplevel' : 'true'} AS toplevel,
+       ${cols.map((c) => `s.${quoteIdent(c.column)}::float8 AS ${c.counter}`).join(',\n       ')}
+  FROM ${fn} s
+  LEFT JOIN pg_database d ON d.oid = s.dbid
+  LEFT JOIN pg_roles r ON r.oid = s.userid
+ WHERE s.queryid IS NOT NULL`;
+}

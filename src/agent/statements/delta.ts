@@ -1,0 +1,78 @@
+import { STATEMENT_COUNTERS, type StatementCounter, type StatementEntry, type StatementsData } from '../../protocol/index.ts';
+
+/** One row of the snapshot query: identity and cumulative counters. */
+export interface StatementRow {
+  queryid: string;
+  datname: string;
+  usename: string;
+  toplevel: boolean;
+  counters: Partial<Record<StatementCounter, number>>;
+}
+
+/** The dimensions "top" is taken along; each contributes its own top N. */
+export const TOP_BY: StatementCounter[] = ['total_exec_time', 'calls', 'shared_blks_read', 'temp_blks_written', 'wal_bytes', 'rows'];
+
+export interface DeltaOptions {
+  /** Entries per dimension of TOP_BY (their union is sent). */
+  top: number;
+}
+
+const keyOf = (r: StatementRow) => `${r.datname}\u0000${r.usename}\u0000${r.toplevel ? 1 : 0}\u0000${r.queryid}`;
+
+/**
+ * Turns successive pg_stat_statements snapshots into deltas. The first snapshot is
+ * the baseline and yields nothing. An entry whose calls went down was evicted and
+ * came back, and one not seen before is new: both count from zero. After a reset
+ * of the statistics every entry counts from zero.
+ */
+export class StatementDeltas {
+  private prev?: Map<string, StatementRow>;
+  private prevTs = 0;
+
+  constructor(private readonly opts: DeltaOptions) {}
+
+  /** The deltas since the previous snapshot, or undefined for the baseline. */
+  next(rows: StatementRow[], ts: number, reset = false): Omit<StatementsData, 'texts' | 'evicted'> | undefined {
+    const cur = new Map<string, StatementRow>();
+    for (const r of rows) cur.set(keyOf(r), r);
+    const prev = this.prev;
+    const since = this.prevTs;
+    this.prev = cur;
+    this.prevTs = ts;
+    if (!prev) return undefined;
+    const deltas: StatementEntry[] = [];
+    for (const [k, r] of cur) {
+      const p = reset ? undefined : prev.get(k);
+      const fresh = !p || (r.counters.calls ?? 0) < (p.counters.calls ?? 0);
+      const c: Record<string, number> = {};
+      let any = false;
+      for (const name of STATEMENT_COUNTERS) {
+        const v = r.counters[name];
+        if (v === undefined || v === null) continue;
+        const d = fresh ? v : Math.max(0, v - (p!.counters[name] ?? 0));
+        if (d > 0) { c[name] = d; any = true; }
+      }
+      if (any && (c.calls ?? 0) > 0) deltas.push({ queryid: r.queryid, datname: r.datname, usename: r.usename, toplevel: r.toplevel, c });
+    }
+    const chosen = new Set<StatementEntry>();
+    for (const dim of TOP_BY) {
+      const ranked = deltas.filter((e) => (e.c[dim] ?? 0) > 0).sort((a, b) => (b.c[dim] ?? 0) - (a.c[dim] ?? 0));
+      for (const e of ranked.slice(0, this.opts.top)) chosen.add(e);
+    }
+    const entries = deltas.filter((e) => chosen.has(e));
+    const rest = deltas.filter((e) => !chosen.has(e));
+    const out: Omit<StatementsData, 'texts' | 'evicted'> = { interval_ms: Math.max(1, ts - since), entries };
+    if (rest.length > 0) {
+      const c: Record<string, number> = {};
+      for (const e of rest) for (const [k, v] of Object.entries(e.c)) c[k] = (c[k] ?? 0) + v;
+      out.other = { entries: rest.length, c };
+    }
+    if (reset) out.reset = true;
+    return out;
+  }
+
+  /** Forgets the baseline (the server restarted, or the extension went away). */
+  forget(): void {
+    this.prev = undefined;
+  }
+}

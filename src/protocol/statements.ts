@@ -1,0 +1,79 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/**
+ * The counters of one statement entry, named as pg_stat_statements names them on
+ * PostgreSQL 17+ (older names are mapped on the agent: `blk_read_time` →
+ * `shared_blk_read_time`, `total_time` → `total_exec_time`). Times in ms, blocks in
+ * 8 kB pages.
+ */
+export const STATEMENT_COUNTERS = [
+  'calls', 'total_exec_time', 'total_plan_time', 'plans', 'rows',
+  'shared_blks_hit', 'shared_blks_read', 'shared_blks_dirtied', 'shared_blks_written',
+  'local_blks_hit', 'local_blks_read', 'local_blks_dirtied', 'local_blks_written',
+  'temp_blks_read', 'temp_blks_written',
+  'shared_blk_read_time', 'shared_blk_write_time', 'local_blk_read_time', 'local_blk_write_time',
+  'temp_blk_read_time', 'temp_blk_write_time',
+  'wal_records', 'wal_fpi', 'wal_bytes',
+  'jit_functions', 'jit_generation_time', 'jit_inlining_time', 'jit_optimization_time', 'jit_emission_time',
+] as const;
+export type StatementCounter = (typeof STATEMENT_COUNTERS)[number];
+
+const Counters = Type.Record(Type.String({ maxLength: 40 }), Type.Number({ minimum: 0 }), { maxProperties: 64 });
+
+/** One statement's activity during the interval: counter deltas, never totals. */
+export const StatementEntry = Type.Object({
+  /** pg_stat_statements' queryid, a signed 64-bit integer as a decimal string. */
+  queryid: Type.String({ pattern: '^-?[0-9]{1,20}$' }),
+  datname: Type.String({ maxLength: 200 }),
+  usename: Type.String({ maxLength: 200 }),
+  /** False for statements run inside functions (14+; always true before). */
+  toplevel: Type.Boolean(),
+  c: Counters,
+}, { additionalProperties: false });
+export type StatementEntry = Static<typeof StatementEntry>;
+
+/**
+ * `statements`: pg_stat_statements deltas since the previous snapshot, for the top
+ * entries by time, calls, I/O, temp and WAL; the rest summed into `other`.
+ */
+export const StatementsData = Type.Object({
+  /** Length of the interval the deltas cover. */
+  interval_ms: Type.Integer({ minimum: 1 }),
+  entries: Type.Array(StatementEntry, { maxItems: 5000 }),
+  /** Everything that ran in the interval but is not in `entries`: how many entries, and their summed counters. */
+  other: Type.Optional(Type.Object({ entries: Type.Integer({ minimum: 0 }), c: Counters }, { additionalProperties: false })),
+  /** Redacted texts of queryids not sent before by this agent process. */
+  texts: Type.Optional(Type.Array(Type.Object({
+    queryid: Type.String({ pattern: '^-?[0-9]{1,20}$' }),
+    text: Type.String({ maxLength: 20_000 }),
+  }, { additionalProperties: false }), { maxItems: 5000 })),
+  /** The statistics were reset, or entries evicted, since the previous snapshot. */
+  reset: Type.Optional(Type.Boolean()),
+  /** Entries evicted (pg_stat_statements_info.dealloc delta, 14+). */
+  evicted: Type.Optional(Type.Integer({ minimum: 0 })),
+}, { additionalProperties: false });
+export type StatementsData = Static<typeof StatementsData>;
+
+/** One group of sampled sessions: how many samples found a session in this state. */
+export const ActivityGroup = Type.Object({
+  state: Type.String({ maxLength: 40 }),
+  wait_event_type: Type.Optional(Type.String({ maxLength: 64 })),
+  wait_event: Type.Optional(Type.String({ maxLength: 64 })),
+  queryid: Type.Optional(Type.String({ pattern: '^-?[0-9]{1,20}$' })),
+  datname: Type.Optional(Type.String({ maxLength: 200 })),
+  usename: Type.Optional(Type.String({ maxLength: 200 })),
+  backend_type: Type.String({ maxLength: 64 }),
+  /** Samples that saw a session in this group; n × sample_ms is its session time. */
+  n: Type.Integer({ minimum: 1 }),
+}, { additionalProperties: false });
+export type ActivityGroup = Static<typeof ActivityGroup>;
+
+/** `activity`: pg_stat_activity sampled every `sample_ms` over `interval_ms`, aggregated. */
+export const ActivityData = Type.Object({
+  interval_ms: Type.Integer({ minimum: 1 }),
+  sample_ms: Type.Integer({ minimum: 1 }),
+  /** Samples taken in the interval (a group's average sessions = n / samples). */
+  samples: Type.Integer({ minimum: 0 }),
+  groups: Type.Array(ActivityGroup, { maxItems: 20_000 }),
+}, { additionalProperties: false });
+export type ActivityData = Static<typeof ActivityData>;
