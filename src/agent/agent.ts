@@ -189,6 +189,9 @@ export class Agent {
         id: j.id, ...(j.instance ? { instance: j.instance } : {}), state: j.state, runs: j.runs, failures: j.failures,
         ...(j.lastDurationMs !== undefined ? { last_duration_ms: j.lastDurationMs } : {}),
         ...(j.lastError ? { last_error: j.lastError.slice(0, 2000) } : {}),
+        ...(j.lastRows !== undefined ? { last_rows: j.lastRows } : {}),
+        ...(j.overruns ? { overruns: j.overruns } : {}),
+        ...(j.note ? { note: j.note.slice(0, 2000) } : {}),
       })),
     }, now);
     this.sendOwnMetrics(now, jobs);

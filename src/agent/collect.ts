@@ -1,6 +1,7 @@
 import postgres, { type Sql } from 'postgres';
 import type { MetricsData, Role } from '../protocol/index.ts';
 import { rowsToFamilies, selectVariant, type CollectorDef } from '../catalog/index.ts';
+import { isConnectionError } from '../pg-errors/index.ts';
 
 /** What the agent knows of a target after probing it. */
 export interface Probe {
@@ -10,6 +11,28 @@ export interface Probe {
   started_at: number;
   system_identifier?: string;
   databases: string[];
+}
+
+/** Reads what the agent needs to know of a target: version, role, start time, databases, system identifier. */
+export async function probeTarget(sql: Sql): Promise<Probe & { server_version: string }> {
+  const [r] = await sql`
+    select version() as version, current_setting('server_version') as server_version,
+      current_setting('server_version_num')::int as version_num, pg_is_in_recovery() as in_recovery,
+      (extract(epoch from pg_postmaster_start_time()) * 1000)::bigint::float8 as started_at,
+      coalesce((select json_agg(datname order by datname) from pg_database where datallowconn and not datistemplate), '[]') as databases`;
+  let sysid: string | undefined;
+  try {
+    const [s] = await sql`select system_identifier::text as id from pg_control_system()`;
+    sysid = s.id as string;
+  } catch (err) {
+    // Needs pg_monitor or superuser on some versions: optional. A lost server is not.
+    if (isConnectionError(err)) throw err;
+  }
+  return {
+    version: r.version as string, server_version: String(r.server_version).split(' ')[0], version_num: r.version_num as number,
+    role: r.in_recovery ? 'replica' : 'primary', started_at: r.started_at as number,
+    ...(sysid ? { system_identifier: sysid } : {}), databases: r.databases as string[],
+  };
 }
 
 /** A collector run: its families, or why it did not run. Failures are thrown. */

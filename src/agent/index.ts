@@ -4,3 +4,4 @@ export { Shipper } from './shipper.ts';
 export type { TargetConfig } from './target.ts';
 export * from './transport/index.ts';
 export * from './errors.ts';
+export { openTargetPool, probeTarget, Requirements, runSqlCollector, collectRows, type Probe, type CollectOutcome } from './collect.ts';

@@ -98,15 +98,19 @@ test('backoff is entered again after a recovery', () => {
   assert.equal(job.failed(T0, 1, 'x'), true);
 });
 
-test('an overrun is counted and pushes the next run past the duration', () => {
+test('an overrun backs the collector off with the reason, doubling per overrun in a row, and recovers', () => {
   const job = jobAt(10_000);
   const end = T0 + 25_000;
-  job.succeeded(end, 25_000);
+  assert.equal(job.succeeded(end, 25_000), false);
   assert.equal(job.overruns, 1);
-  assert.equal(job.nextRun, end + 25_000, 'waits as long as the run took');
-  assert.equal(job.state, 'ok');
-  job.succeeded(job.nextRun + 10_000, 10_000);
-  assert.equal(job.overruns, 1, 'a run of exactly one interval is not an overrun');
+  assert.equal(job.state, 'backoff');
+  assert.match(job.note!, /took 25000 ms, longer than its 10000 ms interval: runs every 2 intervals/);
+  assert.equal(job.nextRun, end + 20_000, 'two intervals later');
+  job.succeeded(job.nextRun + 12_000, 12_000);
+  assert.equal(job.overruns, 2);
+  assert.match(job.note!, /every 4 intervals/);
+  assert.equal(job.succeeded(job.nextRun + 10_000, 10_000), true, 'a run of exactly one interval is not an overrun, and ends the backoff');
+  assert.deepEqual([job.overruns, job.state, job.note], [2, 'ok', undefined]);
 });
 
 test('skipped: state, reason and one interval until the next try; no run is counted', () => {

@@ -22,21 +22,38 @@ export class Job {
     this.nextRun = now + Math.floor(Math.random() * Math.min(intervalMs, 2000));
   }
 
-  /** Records a success; returns true when it ends a failure streak. */
+  /**
+   * Records a success; returns true when it ends a failure streak or an overrun
+   * backoff. A run longer than the interval is an overrun: the collector is backed
+   * off (its pause doubles per overrun in a row, up to 16 intervals) with the reason
+   * in `note`, so a collector too costly for this server does not run back to back.
+   */
   succeeded(now: number, durationMs: number, rows?: number): boolean {
-    const recovered = this.consecutive > 0;
+    const recovered = this.consecutive > 0 || (this.state === 'backoff' && durationMs <= this.intervalMs);
     this.runs++;
     this.totalDurationMs += durationMs;
     this.lastRows = rows;
     this.consecutive = 0;
     this.lastDurationMs = durationMs;
     this.lastError = undefined;
+    if (durationMs > this.intervalMs) {
+      this.overruns++;
+      this.slowdown = Math.min(this.slowdown * 2, 16);
+      this.state = 'backoff';
+      this.note = `took ${Math.round(durationMs)} ms, longer than its ${this.intervalMs} ms interval: runs every ${this.slowdown} intervals until it is faster`;
+      this.nextRun = now + this.intervalMs * this.slowdown;
+      return false;
+    }
+    this.slowdown = 1;
     this.state = 'ok';
-    if (durationMs > this.intervalMs) this.overruns++;
-    // An overrun pushes the next run out so the collector never runs back to back.
-    this.nextRun = Math.max(this.nextRun + this.intervalMs, now + Math.max(durationMs, this.intervalMs / 2));
+    this.note = undefined;
+    this.nextRun = Math.max(this.nextRun + this.intervalMs, now + this.intervalMs / 2);
     return recovered;
   }
+
+  /** Set while the collector is backed off for overrunning its interval: why. */
+  note?: string;
+  private slowdown = 1;
 
   /** Records a failure and backs off: the pause doubles per consecutive failure, up to 10 minutes. Returns true when it enters backoff. */
   failed(now: number, durationMs: number, error: string): boolean {

@@ -1,7 +1,7 @@
 import type { Sql } from 'postgres';
 import type { ActivityData, EventData, InventoryData, MetricsData, StatementsData } from '../protocol/index.ts';
 import type { CollectorDef } from '../catalog/index.ts';
-import { openTargetPool, Requirements, runSqlCollector, type Probe } from './collect.ts';
+import { openTargetPool, probeTarget, Requirements, runSqlCollector, type Probe } from './collect.ts';
 import { ActivitySampler } from './activity.ts';
 import { StatementsSampler } from './statements/sampler.ts';
 import { PgProcessSampler, readPgDirs, readPgProcessRows, storageFamilies, type PgDirs } from './collectors/pg-host.ts';
@@ -122,7 +122,7 @@ export class TargetMonitor {
       if (Date.now() >= job.nextRun) {
         const data = sampler.flush(Date.now());
         if (data) this.emit.activity(this.config.name, data, Date.now());
-        job.succeeded(Date.now(), Date.now() - started, data?.groups.length ?? 0);
+        this.recordSuccess(job, Date.now() - started, data?.groups.length ?? 0);
       }
     } catch (err) {
       if (this.recordFailure(job, started, err) === 'lost') this.probeDue = 0;
@@ -155,7 +155,7 @@ export class TargetMonitor {
           metrics = await storageFamilies(dirs);
         }
         this.emit.metrics(this.config.name, { collector: job.id, interval_ms: job.intervalMs, metrics }, started);
-        job.succeeded(Date.now(), Date.now() - started, metrics.reduce((n, f) => n + f.points.length, 0));
+        this.recordSuccess(job, Date.now() - started, metrics.reduce((n, f) => n + f.points.length, 0));
       } catch (err) {
         if (this.recordFailure(job, started, err) === 'lost') return 'lost';
       }
@@ -173,9 +173,7 @@ export class TargetMonitor {
       const out = await sampler.sample((db) => this.pool(db), this.probe!.databases, this.limits.statementTimeoutMs, started);
       if (typeof out === 'object' && 'skipped' in out) { job.skipped(started, out.skipped); return 'ok'; }
       if (out !== 'baseline') this.emit.statements(this.config.name, out, started);
-      if (job.succeeded(Date.now(), Date.now() - started, out === 'baseline' ? 0 : out.entries.length)) {
-        this.emit.event(this.config.name, { kind: 'collector.recovered', severity: 'info', message: `collector ${job.id} works again` }, Date.now());
-      }
+      this.recordSuccess(job, Date.now() - started, out === 'baseline' ? 0 : out.entries.length);
       return 'ok';
     } catch (err) {
       return this.recordFailure(job, started, err);
@@ -223,22 +221,7 @@ export class TargetMonitor {
     this.probeDue = now + (this.up ? PROBE_INTERVAL_MS : DOWN_PROBE_INTERVAL_MS);
     const base = { namespace: this.namespace, cluster: this.config.cluster, node: this.node };
     try {
-      const sql = this.pool();
-      const [r] = await sql`
-        select version() as version, current_setting('server_version_num')::int as version_num,
-          pg_is_in_recovery() as in_recovery,
-          (extract(epoch from pg_postmaster_start_time()) * 1000)::bigint::float8 as started_at,
-          coalesce((select json_agg(datname order by datname) from pg_database where datallowconn and not datistemplate), '[]') as databases`;
-      let sysid: string | undefined;
-      try {
-        const [s] = await sql`select system_identifier::text as id from pg_control_system()`;
-        sysid = s.id as string;
-      } catch { /* needs pg_monitor or superuser on some versions; optional */ }
-      const probe: Probe = {
-        version: r.version as string, version_num: r.version_num as number,
-        role: r.in_recovery ? 'replica' : 'primary', started_at: r.started_at as number,
-        system_identifier: sysid, databases: r.databases as string[],
-      };
+      const { server_version: _, ...probe } = await probeTarget(this.pool());
       const prev = this.probe;
       // A restarted server starts its statistics anew: take a new baseline.
       if (prev && prev.started_at !== probe.started_at) { this.statements?.forget(); this.dirs = undefined; }
@@ -285,12 +268,20 @@ export class TargetMonitor {
       if (out.status === 'skipped') { job.skipped(started, out.reason); return 'ok'; }
       const duration = Date.now() - started;
       this.emit.metrics(this.config.name, { collector: def.id, interval_ms: job.intervalMs, metrics: out.metrics }, started);
-      if (job.succeeded(Date.now(), duration, out.rows)) {
-        this.emit.event(this.config.name, { kind: 'collector.recovered', severity: 'info', message: `collector ${def.id} works again` }, Date.now());
-      }
+      this.recordSuccess(job, duration, out.rows);
       return 'ok';
     } catch (err) {
       return this.recordFailure(job, started, err);
+    }
+  }
+
+  /** A successful run: reports a recovery, and entering a backoff for overrunning the interval. */
+  private recordSuccess(job: Job, durationMs: number, rows: number): void {
+    const before = job.state;
+    if (job.succeeded(Date.now(), durationMs, rows)) {
+      this.emit.event(this.config.name, { kind: 'collector.recovered', severity: 'info', message: `collector ${job.id} works again` }, Date.now());
+    } else if (before !== 'backoff' && job.state === 'backoff') {
+      this.emit.event(this.config.name, { kind: 'collector.backoff', severity: 'warning', message: `collector ${job.id} ${job.note}`, details: { collector: job.id, duration_ms: durationMs } }, Date.now());
     }
   }
 

@@ -69,6 +69,12 @@ export const HeartbeatData = Type.Object({
     failures: Type.Integer({ minimum: 0 }),
     last_duration_ms: Type.Optional(Type.Number({ minimum: 0 })),
     last_error: Type.Optional(Type.String({ maxLength: 2000 })),
+    /** Rows (or points) the last successful run read. */
+    last_rows: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Runs that took longer than the interval. */
+    overruns: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** Why the collector is backed off when it is not an error (it overran its interval). */
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
   }), { maxItems: 10_000 }),
 }, { additionalProperties: false });
 export type HeartbeatData = Static<typeof HeartbeatData>;
