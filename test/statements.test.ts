@@ -57,7 +57,7 @@ async function api<T>(path: string): Promise<{ status: number; body: T }> {
   return { status: res.status, body: await res.json() as T };
 }
 
-type Top = { statements: { queryid: string; text: string | null; counters: Record<string, number>; mean_exec_time: number; time_share: number }[]; total: Record<string, number> };
+type Top = { statements: { queryid: string; toplevel: boolean; text: string | null; counters: Record<string, number>; mean_exec_time: number; time_share: number }[]; total: Record<string, number> };
 
 test('calls of a statement run after the baseline add up to exactly what ran, with its redacted text', async () => {
   // The agent's own collectors show up in pg_stat_statements: once they do, the baseline is taken.
@@ -89,8 +89,26 @@ test('calls of a statement run after the baseline add up to exactly what ran, wi
   assert.equal(bad.status, 400);
   assert.match(bad.body.message, /sort/);
   assert.equal((await api('/api/v1/instances/stmts-1/statements/12x')).status, 400);
+  assert.equal((await api('/api/v1/instances/stmts-1/statements/99999999999999999999')).status, 400, 'outside int8: 400, not 500');
   assert.equal((await api('/api/v1/instances/nope-1/statements')).status, 404);
   assert.equal((await api('/api/v1/instances/stmts-1/statements/123456789')).status, 404);
+});
+
+test('statements run inside a function are nested: their time is not counted twice in the total', async () => {
+  await admin.unsafe(`CREATE FUNCTION busy() RETURNS bigint LANGUAGE plpgsql AS $$ BEGIN RETURN (SELECT count(*) FROM secrets a, secrets b WHERE a.n < b.n); END $$`);
+  for (let i = 0; i < 3; i++) await admin.unsafe('SELECT busy()');
+  const [{ queryid: outer }] = await admin`SELECT queryid::text AS queryid FROM pg_stat_statements WHERE query = 'SELECT busy()' AND toplevel`;
+  const top = await waitFor('busy() and its nested query', async () => {
+    const r = (await api<Top>('/api/v1/instances/stmts-1/statements?from=now-10m&limit=100')).body;
+    const o = r.statements.find((x) => x.queryid === outer && x.counters.calls >= 3);
+    const inner = r.statements.find((x) => !x.toplevel && x.text?.includes('secrets a, secrets b'));
+    return o && inner ? { r, o, inner } : undefined;
+  }, 60_000);
+  assert.equal(top.o.toplevel, true);
+  assert.ok(top.inner.counters.total_exec_time <= top.o.counters.total_exec_time);
+  const shares = top.r.statements.filter((x) => x.toplevel).reduce((n, x) => n + x.time_share, 0);
+  assert.ok(shares <= 1 + 1e-9, `top-level shares add up to at most 1: ${shares}`);
+  assert.ok(top.o.time_share > 0.3, `busy() dominates the window: ${top.o.time_share}`);
 });
 
 test('no stored statement text contains a literal value of the executed queries', async () => {

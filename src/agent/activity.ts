@@ -49,12 +49,22 @@ export class ActivitySampler {
     }
   }
 
+  /** Forgets the samples of an interval that cannot be completed (the server went away). */
+  discard(now: number): void {
+    this.groups = new Map();
+    this.samples = 0;
+    this.since = now;
+  }
+
   /** The interval's aggregate, and a fresh interval; undefined when nothing was sampled. */
   flush(now: number): ActivityData | undefined {
-    const data: ActivityData = { interval_ms: Math.max(1, now - this.since), sample_ms: this.sampleMs, samples: this.samples, groups: [...this.groups.values()] };
+    const data: ActivityData = { interval_ms: Math.min(MAX_INTERVAL_MS, Math.max(1, now - this.since)), sample_ms: this.sampleMs, samples: this.samples, groups: [...this.groups.values()] };
     this.groups = new Map();
     this.samples = 0;
     this.since = now;
     return data.samples > 0 ? data : undefined;
   }
 }
+
+/** An interval longer than a day is an outage, not a sampling interval. */
+const MAX_INTERVAL_MS = 86_400_000;

@@ -92,8 +92,8 @@ export class Agent {
     this.opts.log?.(level, msg);
   }
 
-  /** Builds the envelope, spools it, wakes the shipper. */
-  send<T extends MessageType>(type: T, instance: string | undefined, data: DataOf[T], ts: number): void {
+  /** Builds the envelope, spools it, wakes the shipper; false when it could not be spooled. */
+  send<T extends MessageType>(type: T, instance: string | undefined, data: DataOf[T], ts: number): boolean {
     try {
       // Encoded with the next seq before it is taken: a message too large to send must not leave a gap in the seqs.
       const env = { v: 1, type, agent: this.id, seq: this.spool.last + 1, ts, data, ...(instance ? { instance } : {}) } as Envelope;
@@ -101,12 +101,15 @@ export class Agent {
       try {
         bytes = encodeEnvelope(env);
       } catch (err) {
-        const parts = type === 'metrics' && err instanceof ProtocolError && err.code === 'PGFLEET_PROTOCOL_TOO_LARGE'
-          ? splitMetrics(data as DataOf['metrics']) : undefined;
+        const tooLarge = err instanceof ProtocolError && err.code === 'PGFLEET_PROTOCOL_TOO_LARGE';
+        const parts = !tooLarge ? undefined
+          : type === 'metrics' ? splitMetrics(data as DataOf['metrics'])
+            : type === 'statements' ? splitStatements(data as DataOf['statements']) : undefined;
         if (!parts) throw err;
         // A large collector run (many tables, many statements) goes as several messages.
-        for (const part of parts) this.send('metrics', instance, part, ts);
-        return;
+        let ok = true;
+        for (const part of parts) ok = this.send(type, instance, part as DataOf[T], ts) && ok;
+        return ok;
       }
       // send() is synchronous, so nothing took a seq since spool.last was read.
       const seq = this.spool.nextSeq();
@@ -116,10 +119,12 @@ export class Agent {
       if (type === 'metrics') for (const f of (data as DataOf['metrics']).metrics) this.produced.samples += f.points.length;
       if (dropped.length > 0) this.log('warn', `spool full: dropped ${dropped.length} oldest messages`);
       this.shipper.wake();
+      return true;
     } catch (err) {
       // Disk full, spool folder gone, message too large: counted and logged, never fatal.
       this.sendFailures++;
       this.log('error', `could not spool a ${type} message: ${(err as Error).message}`);
+      return false;
     }
   }
 
@@ -239,6 +244,21 @@ export class Agent {
     await Promise.all(this.targets.map((t) => t.close()));
     await this.opts.transport.close();
   }
+}
+
+/** Two halves of a statements payload (texts go with their entries); undefined when it cannot be split. */
+export function splitStatements(data: DataOf['statements']): DataOf['statements'][] | undefined {
+  if (data.entries.length < 2 && (data.texts?.length ?? 0) < 2) return undefined;
+  const mid = Math.ceil(data.entries.length / 2);
+  const first = data.entries.slice(0, mid);
+  const ids = new Set(first.map((e) => e.queryid));
+  const texts = data.texts ?? [];
+  // With one entry (or none) and several texts, the texts are what is large: halve them.
+  const firstTexts = data.entries.length < 2 ? texts.slice(0, Math.ceil(texts.length / 2)) : texts.filter((t) => ids.has(t.queryid));
+  const rest = new Set(firstTexts);
+  const a: DataOf['statements'] = { ...data, entries: first, texts: firstTexts };
+  const b: DataOf['statements'] = { interval_ms: data.interval_ms, entries: data.entries.slice(mid), texts: texts.filter((t) => !rest.has(t)) };
+  return [a, b];
 }
 
 /** Two halves of a metrics payload (by family, or by point of a single family); undefined when it cannot be split. */

@@ -38,7 +38,8 @@ export interface Emit {
   metrics(instance: string | undefined, data: MetricsData, ts: number): void;
   inventory(instance: string, data: InventoryData, ts: number): void;
   event(instance: string | undefined, data: EventData, ts: number): void;
-  statements(instance: string, data: StatementsData, ts: number): void;
+  /** False when the message could not be spooled. */
+  statements(instance: string, data: StatementsData, ts: number): boolean;
   activity(instance: string, data: ActivityData, ts: number): void;
 }
 
@@ -113,7 +114,10 @@ export class TargetMonitor {
   async tickActivity(now: number): Promise<void> {
     const sampler = this.activity;
     const job = this.activityJob;
-    if (!sampler || !job || this.activityBusy || !this.up || !this.probe || now < this.nextActivitySample || now < job.nextRun - job.intervalMs) return;
+    if (!sampler || !job || this.activityBusy) return;
+    // While the server is down no interval completes: the next one starts when it is back.
+    if (!this.up || !this.probe) { sampler.discard(now); return; }
+    if (now < this.nextActivitySample || now < job.nextRun - job.intervalMs) return;
     this.activityBusy = true;
     const started = Date.now();
     try {
@@ -172,7 +176,9 @@ export class TargetMonitor {
     try {
       const out = await sampler.sample((db) => this.pool(db), this.probe!.databases, this.limits.statementTimeoutMs, started);
       if (typeof out === 'object' && 'skipped' in out) { job.skipped(started, out.skipped); return 'ok'; }
-      if (out !== 'baseline') this.emit.statements(this.config.name, out, started);
+      if (out !== 'baseline') {
+        if (this.emit.statements(this.config.name, out, started)) sampler.textsSent(out);
+      }
       this.recordSuccess(job, Date.now() - started, out === 'baseline' ? 0 : out.entries.length);
       return 'ok';
     } catch (err) {

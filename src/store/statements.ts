@@ -16,10 +16,12 @@ export interface TopStatement {
   queryid: string;
   datname: string;
   usename: string;
+  /** False for statements run inside functions (pg_stat_statements.track = all). */
+  toplevel: boolean;
   text: string | null;
   counters: Record<StatementCounter, number>;
   mean_exec_time: number;
-  /** Share of the instance's total execution time in the window (0–1). */
+  /** Share of the instance's total top-level execution time in the window (0–1; a nested statement's is part of its caller's). */
   time_share: number;
 }
 
@@ -92,11 +94,11 @@ export class StatementStore {
     if (q.usename !== undefined) { params.push(q.usename); filters.push(`and usename = $${params.length}`); }
     params.push(q.limit);
     const rows = await this.sql.unsafe(
-      `select s.queryid::text as queryid, s.datname, s.usename, t.text, ${STATEMENT_COUNTERS.map((c) => `s.${c}`).join(', ')} from (
-         select queryid, datname, usename, ${sums}, ${order} as ord
+      `select s.queryid::text as queryid, s.datname, s.usename, s.toplevel, t.text, ${STATEMENT_COUNTERS.map((c) => `s.${c}`).join(', ')} from (
+         select queryid, datname, usename, toplevel, ${sums}, ${order} as ord
          from statement_stats
          where instance_id = $1 and ts > $2::bigint and ts <= $3::bigint and queryid <> 0 ${filters.join(' ')}
-         group by queryid, datname, usename
+         group by queryid, datname, usename, toplevel
          order by ord desc nulls last, queryid
          limit $${params.length}) s
        left join statement_texts t on t.instance_id = $1 and t.queryid = s.queryid
@@ -104,7 +106,8 @@ export class StatementStore {
       params as never[],
     );
     const [tot] = await this.sql.unsafe(
-      `select ${sums} from statement_stats where instance_id = $1 and ts > $2::bigint and ts <= $3::bigint ${filters.join(' ')}`,
+      // Nested statements' time is inside their caller's: the instance's total counts top-level ones only.
+      `select ${sums} from statement_stats where instance_id = $1 and ts > $2::bigint and ts <= $3::bigint and toplevel ${filters.join(' ')}`,
       params.slice(0, -1) as never[],
     );
     const total = Object.fromEntries(STATEMENT_COUNTERS.map((c) => [c, Number(tot?.[c] ?? 0)])) as Record<StatementCounter, number>;
@@ -113,7 +116,7 @@ export class StatementStore {
       statements: rows.map((r) => {
         const counters = Object.fromEntries(STATEMENT_COUNTERS.map((c) => [c, Number(r[c] ?? 0)])) as Record<StatementCounter, number>;
         return {
-          queryid: String(r.queryid), datname: String(r.datname), usename: String(r.usename), text: (r.text as string | null) ?? null, counters,
+          queryid: String(r.queryid), datname: String(r.datname), usename: String(r.usename), toplevel: r.toplevel !== false, text: (r.text as string | null) ?? null, counters,
           mean_exec_time: counters.calls > 0 ? counters.total_exec_time / counters.calls : 0,
           time_share: total.total_exec_time > 0 ? counters.total_exec_time / total.total_exec_time : 0,
         };
@@ -138,10 +141,14 @@ export class StatementStore {
     return rows.map((r) => ({ t: Number(r.b), c: Object.fromEntries(STATEMENT_COUNTERS.map((c) => [c, Number(r[c] ?? 0)])) as Record<StatementCounter, number> }));
   }
 
-  /** Average sessions per step bucket and group: Σ(n × sample_ms) / step. */
+  /**
+   * Average sessions per step bucket and group: Σ(n × interval/samples) / step. Each
+   * sample stands for interval/samples of time, whatever the configured period: a
+   * sample the agent could not take in time does not shrink the result.
+   */
   async activityTimeline(q: { instanceId: number; from: number; to: number; stepMs: number; by: ActivityBy; activeOnly: boolean }): Promise<{ t: number; key: string; sessions: number }[]> {
     const rows = await this.sql.unsafe(
-      `select ((ts - 1) / $4::bigint) * $4::bigint as b, ${ACTIVITY_KEY[q.by]} as k, sum(n::float8 * sample_ms) / $4::float8 as v
+      `select ((ts - 1) / $4::bigint) * $4::bigint as b, ${ACTIVITY_KEY[q.by]} as k, sum(n::float8 * interval_ms / greatest(samples, 1)) / $4::float8 as v
        from activity_samples
        where instance_id = $1 and ts > $2::bigint and ts <= $3::bigint ${q.activeOnly ? `and state = 'active'` : ''}
        group by 1, 2 order by 1, 2`,
@@ -150,11 +157,20 @@ export class StatementStore {
     return rows.map((r) => ({ t: Number(r.b), key: String(r.k), sessions: Number(r.v) }));
   }
 
+  /** The typical length of the intervals stored in a window (the median), or undefined when there are none. */
+  async typicalInterval(table: 'statement_stats' | 'activity_samples', instanceId: number, from: number, to: number): Promise<number | undefined> {
+    const [r] = await this.sql.unsafe(
+      `select percentile_disc(0.5) within group (order by interval_ms) as ms from ${table} where instance_id = $1 and ts > $2::bigint and ts <= $3::bigint`,
+      [instanceId, String(from), String(to)] as never[],
+    );
+    return r?.ms === null || r?.ms === undefined ? undefined : Number(r.ms);
+  }
+
   /** The queryids that spent the most sampled time active in (from, to], with texts. */
   async activityTop(q: { instanceId: number; from: number; to: number; limit: number }): Promise<{ queryid: string; active_ms: number; text: string | null; waits: Record<string, number> }[]> {
     const rows = await this.sql.unsafe(
       `with a as (
-         select queryid, coalesce(wait_event_type || ':' || wait_event, 'CPU') as w, sum(n::float8 * sample_ms) as ms
+         select queryid, coalesce(wait_event_type || ':' || wait_event, 'CPU') as w, sum(n::float8 * interval_ms / greatest(samples, 1)) as ms
          from activity_samples
          where instance_id = $1 and ts > $2::bigint and ts <= $3::bigint and state = 'active' and queryid is not null
          group by 1, 2)

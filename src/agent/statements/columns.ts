@@ -26,9 +26,9 @@ export function statementColumns(viewColumns: Iterable<string>): { counter: Stat
   return out;
 }
 
-/** quote_ident for a name read from the catalog. */
+/** A name read from the catalog, always double-quoted (a schema may be called "user"). */
 export function quoteIdent(name: string): string {
-  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
+  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**
@@ -39,7 +39,8 @@ export function statementsQuery(schema: string, viewColumns: Iterable<string>): 
   const have = new Set(viewColumns);
   const cols = statementColumns(have);
   const fn = `${quoteIdent(schema)}.pg_stat_statements(false)`;
-  return `SELECT s.queryid::text AS queryid, coalesce(d.datname, s.dbid::text) AS datname, coalesce(r.rolname, s.userid::text) AS usename,
+  return `SELECT s.queryid::text AS queryid, s.dbid::text AS dbid, s.userid::text AS userid,
+       coalesce(d.datname, s.dbid::text) AS datname, coalesce(r.rolname, s.userid::text) AS usename,
        ${have.has('toplevel') ? 's.toplevel' : 'true'} AS toplevel,
        ${cols.map((c) => `s.${quoteIdent(c.column)}::float8 AS ${c.counter}`).join(',\n       ')}
   FROM ${fn} s

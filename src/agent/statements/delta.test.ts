@@ -4,7 +4,7 @@ import { StatementDeltas, type StatementRow } from './delta.ts';
 import { statementColumns } from './columns.ts';
 
 const row = (queryid: string, calls: number, time: number, extra: Partial<StatementRow['counters']> = {}): StatementRow =>
-  ({ queryid, datname: 'app', usename: 'web', toplevel: true, counters: { calls, total_exec_time: time, ...extra } });
+  ({ queryid, dbid: '16384', userid: '10', datname: 'app', usename: 'web', toplevel: true, counters: { calls, total_exec_time: time, ...extra } });
 
 test('the first snapshot is the baseline; later ones give deltas', () => {
   const d = new StatementDeltas({ top: 10 });
@@ -25,6 +25,26 @@ test('an evicted entry that came back counts from zero, not negative', () => {
   d.next([row('1', 100, 1000)], 0);
   const out = d.next([row('1', 4, 8)], 1)!;
   assert.deepEqual(out.entries[0].c, { calls: 4, total_exec_time: 8 });
+});
+
+test('an evicted entry back with as many calls as before still counts from zero (another counter went down)', () => {
+  const d = new StatementDeltas({ top: 10 });
+  d.next([row('1', 1, 50)], 0);
+  assert.deepEqual(d.next([row('1', 1, 3)], 1)!.entries[0].c, { calls: 1, total_exec_time: 3 });
+  d.next([row('2', 2, 500, { rows: 2 })], 2);
+  assert.deepEqual(d.next([row('2', 3, 30, { rows: 3 })], 3)!.entries[0].c, { calls: 3, total_exec_time: 30, rows: 3 });
+});
+
+test('a renamed database or role is the same entry (keyed by oid)', () => {
+  const d = new StatementDeltas({ top: 10 });
+  d.next([row('1', 500, 100)], 0);
+  assert.deepEqual(d.next([{ ...row('1', 500, 100), datname: '16384', usename: 'web2' }], 1)!.entries, []);
+});
+
+test('plan time without a finished call is sent', () => {
+  const d = new StatementDeltas({ top: 10 });
+  d.next([row('1', 5, 10, { plans: 10, total_plan_time: 100 })], 0);
+  assert.deepEqual(d.next([row('1', 5, 10, { plans: 11, total_plan_time: 150 })], 1)!.entries[0].c, { plans: 1, total_plan_time: 50 });
 });
 
 test('after a reset every entry counts from zero', () => {

@@ -3,6 +3,9 @@ import { STATEMENT_COUNTERS, type StatementCounter, type StatementEntry, type St
 /** One row of the snapshot query: identity and cumulative counters. */
 export interface StatementRow {
   queryid: string;
+  /** pg_stat_statements' own key is (userid, dbid, queryid, toplevel): names can change, oids do not. */
+  dbid: string;
+  userid: string;
   datname: string;
   usename: string;
   toplevel: boolean;
@@ -10,20 +13,22 @@ export interface StatementRow {
 }
 
 /** The dimensions "top" is taken along; each contributes its own top N. */
-export const TOP_BY: StatementCounter[] = ['total_exec_time', 'calls', 'shared_blks_read', 'temp_blks_written', 'wal_bytes', 'rows'];
+export const TOP_BY: StatementCounter[] = ['total_exec_time', 'calls', 'shared_blks_read', 'temp_blks_written', 'wal_bytes', 'rows', 'total_plan_time'];
 
 export interface DeltaOptions {
   /** Entries per dimension of TOP_BY (their union is sent). */
   top: number;
 }
 
-const keyOf = (r: StatementRow) => `${r.datname}\u0000${r.usename}\u0000${r.toplevel ? 1 : 0}\u0000${r.queryid}`;
+const keyOf = (r: StatementRow) => `${r.dbid}:${r.userid}:${r.toplevel ? 1 : 0}:${r.queryid}`;
 
 /**
  * Turns successive pg_stat_statements snapshots into deltas. The first snapshot is
- * the baseline and yields nothing. An entry whose calls went down was evicted and
- * came back, and one not seen before is new: both count from zero. After a reset
- * of the statistics every entry counts from zero.
+ * the baseline and yields nothing. An entry with any counter lower than before was
+ * evicted and came back, and one not seen before is new: both count from zero.
+ * After a reset of the statistics every entry counts from zero. Entries are keyed
+ * as pg_stat_statements keys them (userid, dbid, queryid, toplevel), so renaming
+ * or dropping a database or role does not make old entries look new.
  */
 export class StatementDeltas {
   private prev?: Map<string, StatementRow>;
@@ -43,16 +48,18 @@ export class StatementDeltas {
     const deltas: StatementEntry[] = [];
     for (const [k, r] of cur) {
       const p = reset ? undefined : prev.get(k);
-      const fresh = !p || (r.counters.calls ?? 0) < (p.counters.calls ?? 0);
+      // An entry evicted and created again starts from zero: any counter lower than before says so.
+      const fresh = !p || STATEMENT_COUNTERS.some((name) => (r.counters[name] ?? 0) < (p.counters[name] ?? 0));
       const c: Record<string, number> = {};
       let any = false;
       for (const name of STATEMENT_COUNTERS) {
         const v = r.counters[name];
         if (v === undefined || v === null) continue;
-        const d = fresh ? v : Math.max(0, v - (p!.counters[name] ?? 0));
+        const d = fresh ? v : v - (p!.counters[name] ?? 0);
         if (d > 0) { c[name] = d; any = true; }
       }
-      if (any && (c.calls ?? 0) > 0) deltas.push({ queryid: r.queryid, datname: r.datname, usename: r.usename, toplevel: r.toplevel, c });
+      // Planned in this interval and executed in the next one is activity too.
+      if (any) deltas.push({ queryid: r.queryid, datname: r.datname, usename: r.usename, toplevel: r.toplevel, c });
     }
     const chosen = new Set<StatementEntry>();
     for (const dim of TOP_BY) {
@@ -61,7 +68,7 @@ export class StatementDeltas {
     }
     const entries = deltas.filter((e) => chosen.has(e));
     const rest = deltas.filter((e) => !chosen.has(e));
-    const out: Omit<StatementsData, 'texts' | 'evicted'> = { interval_ms: Math.max(1, ts - since), entries };
+    const out: Omit<StatementsData, 'texts' | 'evicted'> = { interval_ms: Math.min(2_147_483_647, Math.max(1, ts - since)), entries };
     if (rest.length > 0) {
       const c: Record<string, number> = {};
       for (const e of rest) for (const [k, v] of Object.entries(e.c)) c[k] = (c[k] ?? 0) + v;

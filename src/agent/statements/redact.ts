@@ -51,14 +51,13 @@ export function redactSql(text: string): string {
     const prefix = /^(?:[EeBbXxNn]|[Uu]&)'/.exec(text.slice(i, i + 3));
     if (c === "'" || (prefix && !isWord(text[i - 1]))) {
       const escapes = c === 'E' || c === 'e';
-      let j = i + (c === "'" ? 1 : prefix![0].length);
-      while (j < n) {
-        if (escapes && text[j] === '\\') { j += 2; continue; }
-        if (text[j] === "'") { if (text[j + 1] === "'") { j += 2; continue; } break; }
-        j++;
-      }
+      const start = i + (c === "'" ? 1 : prefix![0].length);
+      let end = stringEnd(text, start, escapes);
+      // With standard_conforming_strings off, a backslash escapes a quote in a plain string
+      // too: when the text has one, the literal ends at the farther of the two readings.
+      if (!escapes && text.slice(start, end).includes('\\')) end = Math.max(end, stringEnd(text, start, true));
       out += param();
-      i = j + 1;
+      i = end + 1;
       continue;
     }
     // Dollar-quoted strings: $$…$$ or $tag$…$tag$ (a tag does not start with a digit; $1 is a parameter).
@@ -85,7 +84,40 @@ export function redactSql(text: string): string {
     out += c;
     i++;
   }
-  return collapseLists(out).replace(/[ \t]+\n/g, '\n').trim();
+  out = redactSettingValues(out, param);
+  return collapseLists(out).split('\n').map((l) => l.trimEnd()).join('\n').trim();
+}
+
+/**
+ * Where the string literal whose text starts at `from` ends (the index of its closing
+ * quote, or the end of the text). '' is a quote; with `escapes`, so is \'. A literal
+ * continues after a closing quote followed by whitespace holding a newline and another
+ * quote ('a'\n'b' is one literal, and keeps E mode).
+ */
+function stringEnd(text: string, from: number, escapes: boolean): number {
+  let j = from;
+  const n = text.length;
+  while (j < n) {
+    if (escapes && text[j] === '\\') { j += 2; continue; }
+    if (text[j] === "'") {
+      if (text[j + 1] === "'") { j += 2; continue; }
+      const cont = /^[ \t\r\f]*\n\s*'/.exec(text.slice(j + 1, j + 1 + 200));
+      if (cont) { j += 1 + cont[0].length; continue; }
+      return j;
+    }
+    j++;
+  }
+  return n;
+}
+
+/**
+ * SET and ALTER … SET take values as bare words too (SET app.key = sk_live_abc): in
+ * such statements the value after = or TO is a value, whatever it looks like.
+ */
+function redactSettingValues(sql: string, param: () => string): string {
+  if (!/^\s*(SET|ALTER)\b/i.test(sql)) return sql;
+  return sql.replace(/(\bSET\s+(?:SESSION\s+|LOCAL\s+)?[A-Za-z_][\w.$"]*\s*(?:=|\bTO\b)\s*)([^;]+)/gi,
+    (whole, head: string, value: string) => /^\s*(DEFAULT|\$\d+)\s*$/i.test(value) ? whole : `${head}${param()}`);
 }
 
 /** `($1, $2, $3)` → `(...)`; a run of `(...)` rows → the first and `...`. */

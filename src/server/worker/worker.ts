@@ -49,6 +49,9 @@ export class Worker {
       // Messages older than retention are refused by the keeper, so their dedup rows can go too.
       await this.store.sql`delete from ingested where received_at < now() - make_interval(days => ${this.opts.retentionDays + 1})`;
       await this.store.sql`delete from dead_letters where received_at < now() - make_interval(days => ${this.opts.retentionDays})`;
+      // Texts of statements with no statistics left in retention.
+      await this.store.sql`delete from statement_texts t where t.first_seen < ${before}
+        and not exists (select 1 from statement_stats s where s.instance_id = t.instance_id and s.queryid = t.queryid)`;
     });
   }
 

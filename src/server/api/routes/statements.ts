@@ -52,7 +52,7 @@ export default async function statementsRoutes(app: FastifyInstance, ctx: ApiCon
           instance: Type.String(), from: Type.Number(), to: Type.Number(), sort: Type.String(),
           total: Counters,
           statements: Type.Array(Type.Object({
-            queryid: Type.String(), datname: Type.String(), usename: Type.String(), text: Type.Union([Type.String(), Type.Null()]),
+            queryid: Type.String(), datname: Type.String(), usename: Type.String(), toplevel: Type.Boolean(), text: Type.Union([Type.String(), Type.Null()]),
             counters: Counters, mean_exec_time: Type.Number(), time_share: Type.Number(),
           })),
         }),
@@ -84,13 +84,15 @@ export default async function statementsRoutes(app: FastifyInstance, ctx: ApiCon
     },
   }, async (req) => {
     const { id, queryid } = req.params as { id: string; queryid: string };
+    if (BigInt(queryid) > 9223372036854775807n || BigInt(queryid) < -9223372036854775808n) {
+      throw new ApiError('PGFLEET_API_BAD_PARAM', `queryid ${queryid.slice(0, 30)} is outside the range of a 64-bit integer`);
+    }
     const q = req.query as Static<typeof SeriesQuery>;
     const inst = await ctx.series.instance(id);
     const { from, to } = windowOf(q);
     const text = await ctx.store.statements.text(inst.id, queryid);
     // No finer than the snapshots: a bucket shorter than the interval would be mostly empty.
-    const [iv] = await ctx.store.sql`select max(interval_ms) as ms from statement_stats where instance_id = ${inst.id} and ts > ${from} and ts <= ${to}`;
-    const step = chooseStep(from, to, q.maxPoints ?? 300, Number(iv?.ms ?? 60_000) || 60_000);
+    const step = chooseStep(from, to, q.maxPoints ?? 300, await ctx.store.statements.typicalInterval('statement_stats', inst.id, from, to) ?? 60_000);
     const points = await ctx.store.statements.series({ instanceId: inst.id, queryid, from, to, stepMs: step });
     if (text === null && points.length === 0) throw new ApiError('PGFLEET_API_NOT_FOUND', `statement ${queryid} is not known on instance "${inst.name}"`);
     return {
@@ -117,8 +119,7 @@ export default async function statementsRoutes(app: FastifyInstance, ctx: ApiCon
     const inst = await ctx.series.instance(id);
     const { from, to } = windowOf(q);
     const by = (q.by ?? 'wait_event_type') as ActivityBy;
-    const [iv] = await ctx.store.sql`select max(interval_ms) as ms from activity_samples where instance_id = ${inst.id} and ts > ${from} and ts <= ${to}`;
-    const step = chooseStep(from, to, q.maxPoints ?? 300, Number(iv?.ms ?? 15_000) || 15_000);
+    const step = chooseStep(from, to, q.maxPoints ?? 300, await ctx.store.statements.typicalInterval('activity_samples', inst.id, from, to) ?? 15_000);
     const rows = await ctx.store.statements.activityTimeline({ instanceId: inst.id, from, to, stepMs: step, by, activeOnly: q.active ?? true });
     const groups = new Map<string, { t: number; sessions: number }[]>();
     for (const r of rows) {
