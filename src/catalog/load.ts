@@ -1,12 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sourceUrl } from '../source-url.ts';
 import { CatalogError, type CatalogProblem } from './errors.ts';
 import { parseCatalog, type CatalogFile } from './parse.ts';
 import type { CollectorDef } from './types.ts';
 
 /** The folder of the built-in collector files (this module's folder). */
-export const BUILTIN_CATALOG_DIR = fileURLToPath(new URL('.', import.meta.url));
+export const BUILTIN_CATALOG_DIR = fileURLToPath(sourceUrl('catalog/', import.meta.url, '../'));
 
 const isCatalogFile = (name: string) => name.endsWith('.yaml') || name.endsWith('.yml');
 

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { sourceUrl } from '../source-url.ts';
 import { mkdirSync, chmodSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +45,7 @@ export async function runDemo(cfg: DemoConfig): Promise<() => Promise<void>> {
     const i = cfg.listen.lastIndexOf(':');
     const server = await startServer({
       role: 'all', storeUrl: store.url, host: cfg.listen.slice(0, i), port: Number(cfg.listen.slice(i + 1)),
-      webDir: fileURLToPath(new URL('../../web/dist', import.meta.url)), retentionDays: 7, log: logLine,
+      webDir: fileURLToPath(sourceUrl('../web/dist', import.meta.url, '../')), retentionDays: 7, log: logLine,
     }).catch((err) => {
       if ((err as { code?: string }).code === 'EADDRINUSE') throw new Error(`${cfg.listen} is in use; pick another with --listen 127.0.0.1:<port> (0 for any free port)`);
       throw err;

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { sourceUrl } from '../source-url.ts';
 import { fileURLToPath } from 'node:url';
 import { SERVER_ROLES, startServer } from '../server/index.ts';
 import { ConfigError, type FieldSpec } from './config.ts';
@@ -9,7 +10,7 @@ export const ServeConfig = Type.Object({
   store: Type.String({ default: '', description: 'store URI; empty: PG* environment variables' }),
   nats: Type.Array(Type.String({ pattern: '^(nats|tls)://' }), { default: [] }),
   listen: Type.String({ default: '127.0.0.1:8080', pattern: '^.+:\\d{1,5}$' }),
-  web_dir: Type.String({ default: fileURLToPath(new URL('../../web/dist', import.meta.url)) }),
+  web_dir: Type.String({ default: fileURLToPath(sourceUrl('../web/dist', import.meta.url, '../')) }),
   retention_days: Type.Integer({ minimum: 1, maximum: 3650, default: 7 }),
   catalog_dir: Type.Array(Type.String(), { default: [] }),
   ack_wait_s: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),

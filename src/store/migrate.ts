@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Sql } from 'postgres';
+import { sourceUrl } from '../source-url.ts';
 import { StoreError } from './errors.ts';
 
-const MIGRATIONS_DIR = new URL('./migrations/', import.meta.url);
+const MIGRATIONS_DIR = sourceUrl('store/migrations/', import.meta.url, '../');
 /** Advisory lock key that serialises migrations between processes starting together. */
 const MIGRATION_LOCK = 0x7067666c; // 'pgfl'
 

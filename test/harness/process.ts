@@ -16,8 +16,8 @@ export interface PgfleetProcess {
 }
 
 /** Runs `pgfleet <args>` as a child process, the way a user would. */
-export function runPgfleet(args: string[], env: NodeJS.ProcessEnv = {}): PgfleetProcess {
-  const child = spawn(process.execPath, [PGFLEET_BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function runPgfleet(args: string[], env: NodeJS.ProcessEnv = {}, entry: string[] = [PGFLEET_BIN]): PgfleetProcess {
+  const child = spawn(process.execPath, [...entry, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });

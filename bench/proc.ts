@@ -1,0 +1,68 @@
+// Measuring other processes from /proc: a process tree's resident memory and CPU time,
+// and starting `pgfleet` with Node flags (--cpu-prof is refused in NODE_OPTIONS).
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { PGFLEET_BIN, waitFor } from '../test/harness/index.ts';
+
+export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+export interface ProcStat { ppid: number; cpuTicks: number }
+/** Parent and CPU time (utime+stime+cutime+cstime, in clock ticks) of a process; undefined when it is gone. */
+export function procStat(pid: number): ProcStat | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    // After the command: state ppid … utime(11) stime(12) cutime(13) cstime(14); cutime/cstime hold reaped children.
+    return { ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
+  } catch { return undefined; }
+}
+/** VmRSS in kB. */
+export function rssKb(pid: number): number {
+  try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); } catch { return 0; }
+}
+/** VmHWM (peak RSS) in kB. */
+export function hwmKb(pid: number): number {
+  try { return Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); } catch { return 0; }
+}
+/** The program name of a process; undefined when it is gone. */
+export function commOf(pid: number): string | undefined {
+  try { return readFileSync(`/proc/${pid}/comm`, 'utf8').trim(); } catch { return undefined; }
+}
+/** The process and its live descendants. */
+export function tree(root: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const st = procStat(Number(d));
+    if (st) children.set(st.ppid, [...(children.get(st.ppid) ?? []), Number(d)]);
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]) ?? []));
+  return out;
+}
+/** CPU time of a process tree in ms, with the reaped children of each member. */
+export const treeCpuMs = (root: number) => tree(root).reduce((s, p) => s + (procStat(p)?.cpuTicks ?? 0), 0) * 1000 / CLK_TCK;
+
+/** `pgfleet <args>` as a user runs it: the bundle (dist/cli) or the source entry (bin/pgfleet.js), with Node flags before the script. */
+export function startAgent(args: string[], nodeArgs: string[], entry = PGFLEET_BIN) {
+  const child = spawn(process.execPath, [...nodeArgs, entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  return {
+    pid: child.pid!, output: () => out,
+    waitForOutput: (re: RegExp) => waitFor(`the agent to print ${re}`, () => {
+      if (!alive()) throw new Error(`pgfleet agent exited (${child.exitCode ?? child.signalCode}):\n${out.slice(-3000)}`);
+      return re.test(out);
+    }, 60_000, 100),
+    stop: async () => {
+      if (!alive()) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
