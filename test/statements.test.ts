@@ -146,14 +146,16 @@ test('sampled activity gives a wait-event timeline and the top statements by act
   const sleepers = Array.from({ length: 3 }, () => admin.unsafe(`SELECT pg_sleep(2.5)`));
   await Promise.all(sleepers);
   type Timeline = { step_ms: number; groups: { key: string; points: { t: number; sessions: number }[] }[] };
+  // Waits until the sleeps' last interval is stored too (the agent sends one every second here).
   const tl = await waitFor('PgSleep in the timeline', async () => {
     const r = await api<Timeline>('/api/v1/instances/stmts-1/activity?from=now-10m&by=wait_event');
-    return r.body.groups?.find((g) => g.key === 'Timeout:PgSleep') ? r.body : undefined;
+    const g = r.body.groups?.find((x) => x.key === 'Timeout:PgSleep');
+    return g && g.points.reduce((n, p) => n + p.sessions * r.body.step_ms / 1000, 0) > 6 ? r.body : undefined;
   }, 30_000);
   const sleep = tl.groups.find((g) => g.key === 'Timeout:PgSleep')!;
   // 3 sessions × 2.5 s of sleep, seen by samples every 200 ms: about 7.5 session-seconds.
   const sessionSeconds = sleep.points.reduce((n, p) => n + p.sessions * tl.step_ms / 1000, 0);
-  assert.ok(sessionSeconds > 4 && sessionSeconds < 11, `session-seconds of PgSleep: ${sessionSeconds}`);
+  assert.ok(sessionSeconds > 6 && sessionSeconds < 10, `session-seconds of PgSleep: ${sessionSeconds}`);
   const byType = await api<Timeline>('/api/v1/instances/stmts-1/activity?from=now-10m');
   assert.ok(byType.body.groups.some((g) => g.key === 'Timeout'));
   const [{ queryid }] = await admin`SELECT queryid::text AS queryid FROM pg_stat_statements WHERE query = 'SELECT pg_sleep($1)'`;

@@ -6,7 +6,9 @@ import { collectRows } from './collect.ts';
  * Samples pg_stat_activity (every second by default) and aggregates the samples
  * per interval: how many samples saw a session in each (state, wait event,
  * queryid, database, user, backend type). Idle sessions are left out: they are
- * counted by the pg_activity collector and would only add rows.
+ * counted by the pg_activity collector and would only add rows. So are the agent's
+ * own sessions (application_name pgfleet-agent): its collectors start on the same
+ * tick as the sampler and would be seen far more often than they run.
  * query_id is in pg_stat_activity from 14 on (filled when compute_query_id is on,
  * which `auto` does when pg_stat_statements is loaded).
  */
@@ -23,7 +25,8 @@ export class ActivitySampler {
     return `SELECT coalesce(state, '') AS state, wait_event_type, wait_event, ${versionNum >= 140000 ? 'query_id::text' : 'NULL::text'} AS queryid,
        datname, usename, coalesce(backend_type, '') AS backend_type
   FROM pg_stat_activity
- WHERE pid <> pg_backend_pid() AND state IS NOT NULL AND state <> 'idle'`;
+ WHERE pid <> pg_backend_pid() AND state IS NOT NULL AND state <> 'idle'
+   AND application_name IS DISTINCT FROM 'pgfleet-agent'`;
   }
 
   /** Takes one sample. */

@@ -123,10 +123,13 @@ export class TargetMonitor {
     try {
       this.nextActivitySample = now + sampler.sampleMs;
       await sampler.sample(this.pool(ACTIVITY_POOL), this.probe.version_num, Math.min(this.limits.statementTimeoutMs, Math.max(sampler.sampleMs, 1000)));
+      // Every sample's time counts in the cost record; a run is one sent interval.
+      job.totalDurationMs += Date.now() - started;
       if (Date.now() >= job.nextRun) {
         const data = sampler.flush(Date.now());
         if (data) this.emit.activity(this.config.name, data, Date.now());
         this.recordSuccess(job, Date.now() - started, data?.groups.length ?? 0);
+        job.totalDurationMs -= Date.now() - started;
       }
     } catch (err) {
       if (this.recordFailure(job, started, err) === 'lost') this.probeDue = 0;
@@ -263,8 +266,6 @@ export class TargetMonitor {
       this.emit.metrics(this.config.name, { collector: 'pg_up', metrics: [{ name: 'pg_up.up', kind: 'gauge', points: [{ v: 0 }] }] }, now);
     }
   }
-
-  /** Runs one collector; 'lost' when the server could not be reached. */
 
   /** Runs one collector; 'lost' when the server could not be reached. */
   private async runJob(job: Job, def: CollectorDef): Promise<'ok' | 'lost'> {

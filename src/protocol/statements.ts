@@ -40,16 +40,16 @@ export const StatementsData = Type.Object({
   /** Length of the interval the deltas cover. */
   interval_ms: Type.Integer({ minimum: 1 }),
   entries: Type.Array(StatementEntry, { maxItems: 5000 }),
-  /** Everything that ran in the interval but is not in `entries`: how many entries, and their summed counters. */
+  /** Top-level statements that ran in the interval but are not in `entries`: how many, and their summed counters (nested ones are inside their callers'). */
   other: Type.Optional(Type.Object({ entries: Type.Integer({ minimum: 0 }), c: Counters }, { additionalProperties: false })),
   /** Redacted texts of queryids not sent before by this agent process. */
   texts: Type.Optional(Type.Array(Type.Object({
     queryid: Type.String({ pattern: '^-?[0-9]{1,20}$' }),
     text: Type.String({ maxLength: 20_000 }),
   }, { additionalProperties: false }), { maxItems: 5000 })),
-  /** The statistics were reset, or entries evicted, since the previous snapshot. */
+  /** The statistics were reset (pg_stat_statements_info.stats_reset changed) since the previous snapshot. */
   reset: Type.Optional(Type.Boolean()),
-  /** Entries evicted (pg_stat_statements_info.dealloc delta, 14+). */
+  /** Eviction passes since the previous snapshot (pg_stat_statements_info.dealloc delta, 14+; each drops about 5% of the entries). */
   evicted: Type.Optional(Type.Integer({ minimum: 0 })),
 }, { additionalProperties: false });
 export type StatementsData = Static<typeof StatementsData>;
@@ -63,7 +63,7 @@ export const ActivityGroup = Type.Object({
   datname: Type.Optional(Type.String({ maxLength: 200 })),
   usename: Type.Optional(Type.String({ maxLength: 200 })),
   backend_type: Type.String({ maxLength: 64 }),
-  /** Samples that saw a session in this group; n × sample_ms is its session time. */
+  /** Samples that saw a session in this group; n × interval_ms / samples is its session time. */
   n: Type.Integer({ minimum: 1 }),
 }, { additionalProperties: false });
 export type ActivityGroup = Static<typeof ActivityGroup>;

@@ -67,7 +67,8 @@ export class StatementDeltas {
       for (const e of ranked.slice(0, this.opts.top)) chosen.add(e);
     }
     const entries = deltas.filter((e) => chosen.has(e));
-    const rest = deltas.filter((e) => !chosen.has(e));
+    // Nested statements' counters are inside their callers': only top-level ones are summed.
+    const rest = deltas.filter((e) => !chosen.has(e) && e.toplevel);
     const out: Omit<StatementsData, 'texts' | 'evicted'> = { interval_ms: Math.min(2_147_483_647, Math.max(1, ts - since)), entries };
     if (rest.length > 0) {
       const c: Record<string, number> = {};

@@ -2,8 +2,7 @@
  * Redacts literal values from SQL text, so no value a query carried leaves the
  * agent. pg_stat_statements already replaces most constants with $n, but not in
  * every statement (utility statements such as ALTER ROLE … PASSWORD, DDL
- * defaults, statements it could not normalise, and texts cut at
- * track_activity_query_size), so the agent redacts again:
+ * defaults, statements it could not normalise), so the agent redacts again:
  *
  * - string literals ('…', E'…', U&'…', B'…', X'…', $tag$…$tag$) and numbers become $n,
  *   numbered after the highest $n already in the text;

@@ -48,6 +48,8 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
         { name: 'catalog', description: 'Metric catalog' },
         { name: 'ingest', description: 'Agent messages over HTTPS' },
         { name: 'live', description: 'Push of committed updates' },
+        { name: 'queries', description: 'Query statistics from pg_stat_statements' },
+        { name: 'activity', description: 'Sampled sessions: wait events and active time' },
         { name: 'health', description: 'Server health' },
       ],
     },

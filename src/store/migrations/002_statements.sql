@@ -55,7 +55,7 @@ create table statement_texts (
 );
 
 -- pg_stat_activity samples aggregated by the agent: n samples saw a session in this group
--- during the interval ending at ts; n × sample_ms is the group's session time.
+-- during the interval ending at ts; n × interval_ms / samples is the group's session time.
 create table activity_samples (
   instance_id int not null,
   ts bigint not null,

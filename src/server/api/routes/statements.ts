@@ -8,7 +8,7 @@ import { ErrorReply } from '../schemas.ts';
 import { chooseStep, parseTime } from '../time.ts';
 
 const Window = {
-  from: Type.Optional(Type.String({ description: 'Start: ISO time, ms since epoch, or now-<n>(s|m|h|d). Default now-1h.' })),
+  from: Type.Optional(Type.String({ description: 'Start: ISO time, ms since epoch, or now-<n>(s|m|h|d|w). Default now-1h.' })),
   to: Type.Optional(Type.String({ description: 'End, same forms. Default now.' })),
 };
 const QueryId = Type.String({ pattern: '^-?[0-9]{1,20}$', description: "pg_stat_statements' queryid" });
