@@ -7,6 +7,7 @@ import { Shipper } from './shipper.ts';
 import { Spool } from './spool.ts';
 import { TargetMonitor, type Emit, type TargetConfig } from './target.ts';
 import type { Transport } from './transport/index.ts';
+import { PgbouncerMonitor, type PgbouncerConfig } from './pgbouncer.ts';
 
 export const AGENT_VERSION = '0.1.0';
 
@@ -17,6 +18,8 @@ export interface AgentOptions {
   /** Host name the node metrics belong to. */
   node?: string;
   targets: TargetConfig[];
+  /** pgbouncers to watch through their admin console. */
+  pgbouncers?: PgbouncerConfig[];
   preset: Preset;
   catalogDirs: string[];
   spoolDir: string;
@@ -49,6 +52,7 @@ export class Agent {
   readonly spool: Spool;
   readonly shipper: Shipper;
   private readonly targets: TargetMonitor[];
+  private readonly pgbouncers: PgbouncerMonitor[];
   private readonly nodeJobs: { job: Job; def: CollectorDef }[] = [];
   private timer?: NodeJS.Timeout;
   private readonly started = Date.now();
@@ -79,6 +83,10 @@ export class Agent {
       statementsIntervalS: opts.statementsIntervalS, statementsTop: opts.statementsTop,
       activitySampleMs: opts.activitySampleMs, activityIntervalS: opts.activityIntervalS, hostMetrics: opts.nodeMetrics,
     }, emit));
+    const bouncerMs = (opts.maxIntervalS ? Math.min(15, opts.maxIntervalS) : 15) * 1000;
+    this.pgbouncers = (opts.pgbouncers ?? []).map((b) => new PgbouncerMonitor(b, bouncerMs,
+      (data, ts) => this.send('metrics', undefined, { ...data, node: this.node }, ts),
+      (message) => this.send('event', undefined, { kind: 'collector.backoff', severity: 'warning', message, details: { collector: 'pgbouncer', pgbouncer: b.name } }, Date.now())));
     if (opts.nodeMetrics) {
       const now = Date.now();
       for (const def of defs.filter((d) => d.scope === 'node')) {
@@ -156,6 +164,7 @@ export class Agent {
       track(t.tick(now).catch((err) => this.log('error', `target ${t.config.name}: ${(err as Error).message}`)));
       track(t.tickActivity(now).catch((err) => this.log('error', `target ${t.config.name} activity: ${(err as Error).message}`)));
     }
+    for (const b of this.pgbouncers) track(b.tick(now).catch((err) => this.log('error', `pgbouncer ${b.config.name}: ${(err as Error).message}`)));
     for (const { job, def } of this.nodeJobs) {
       if (now < job.nextRun || this.nodeBusy.has(job)) continue;
       this.nodeBusy.add(job);
@@ -184,7 +193,7 @@ export class Agent {
   }
 
   private sendHeartbeat(now: number): void {
-    const jobs = [...this.targets.flatMap((t) => t.allJobs()), ...this.nodeJobs.map((n) => n.job)];
+    const jobs = [...this.targets.flatMap((t) => t.allJobs()), ...this.pgbouncers.map((b) => b.job), ...this.nodeJobs.map((n) => n.job)];
     this.send('heartbeat', undefined, {
       agent_version: AGENT_VERSION,
       uptime_s: (now - this.started) / 1000,
@@ -241,7 +250,7 @@ export class Agent {
     await Promise.allSettled([...this.inFlight]);
     if (drainMs > 0) await this.shipper.drain(drainMs);
     await this.shipper.stop();
-    await Promise.all(this.targets.map((t) => t.close()));
+    await Promise.all([...this.targets.map((t) => t.close()), ...this.pgbouncers.map((b) => b.close())]);
     await this.opts.transport.close();
   }
 }

@@ -5,3 +5,4 @@ export type { TargetConfig } from './target.ts';
 export * from './transport/index.ts';
 export * from './errors.ts';
 export { openTargetPool, probeTarget, Requirements, runSqlCollector, collectRows, type Probe, type CollectOutcome } from './collect.ts';
+export { PgbouncerMonitor, showFamilies, type PgbouncerConfig } from './pgbouncer.ts';

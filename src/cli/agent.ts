@@ -14,6 +14,7 @@ export const AgentConfig = Type.Object({
   namespace: Type.String({ pattern: ID, default: 'default' }),
   node: Type.String({ default: '' }),
   target: Type.Array(Type.String(), { default: [] }),
+  pgbouncer: Type.Array(Type.String(), { default: [] }),
   targets: Type.Optional(Type.Array(Type.Object({ name: Type.String({ pattern: ID }), url: Type.String(), cluster: Type.Optional(Type.String({ pattern: ID })) }, { additionalProperties: false }))),
   instance: Type.String({ default: '' }),
   nats: Type.Array(Type.String({ pattern: '^(nats|tls)://' }), { default: [] }),
@@ -42,6 +43,7 @@ export const AGENT_FIELDS: FieldSpec[] = [
   { key: 'namespace', flag: 'namespace', env: 'PGFLEET_NAMESPACE', type: 'string', description: 'namespace of the instances' },
   { key: 'node', flag: 'node', env: 'PGFLEET_NODE', type: 'string', description: 'host name (default: this host)' },
   { key: 'target', flag: 'target', env: 'PGFLEET_TARGETS', type: 'list', description: 'instance to watch as <name>=<postgres URI>; repeatable' },
+  { key: 'pgbouncer', flag: 'pgbouncer', env: 'PGFLEET_PGBOUNCERS', type: 'list', description: 'pgbouncer to watch as <name>=<URI of its admin console, database pgbouncer>; repeatable' },
   { key: 'instance', flag: 'instance', env: 'PGFLEET_INSTANCE', type: 'string', description: 'instance name when the target comes from PG* variables' },
   { key: 'nats', flag: 'nats', env: 'PGFLEET_NATS_URL', type: 'list', description: 'NATS servers: send through JetStream' },
   { key: 'nats_creds', flag: 'nats-creds', env: 'PGFLEET_NATS_CREDS', type: 'string', description: 'NATS credentials file' },
@@ -62,6 +64,23 @@ export const AGENT_FIELDS: FieldSpec[] = [
   { key: 'activity_interval_s', flag: 'activity-interval-s', env: 'PGFLEET_ACTIVITY_INTERVAL_S', type: 'number', description: 'activity samples are aggregated and sent this often' },
   { key: 'node_metrics', flag: 'node-metrics', env: 'PGFLEET_NODE_METRICS', type: 'boolean', description: 'collect host metrics from /proc' },
 ];
+
+/** pgbouncers from --pgbouncer name=uri. */
+export function pgbouncersOf(cfg: AgentConfig): { name: string; url: string }[] {
+  const problems: string[] = [];
+  const out: { name: string; url: string }[] = [];
+  for (const t of cfg.pgbouncer) {
+    const eq = t.indexOf('=');
+    const name = eq > 0 ? t.slice(0, eq) : '';
+    const url = t.slice(eq + 1);
+    if (!new RegExp(ID).test(name)) problems.push(`--pgbouncer "${t.slice(0, 80)}": expected <name>=<postgres URI of the admin console> with a name of letters, digits, - and _`);
+    else if (!/^postgres(ql)?:\/\//.test(url) || !URL.canParse(url)) problems.push(`--pgbouncer ${name}: "${url.slice(0, 80)}" is not a postgres:// or postgresql:// URI`);
+    else if (new URL(url).pathname.replace(/^\//, '') !== 'pgbouncer') problems.push(`--pgbouncer ${name}: the URI must name the admin console's database, pgbouncer (…/pgbouncer)`);
+    else out.push({ name, url });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return out;
+}
 
 /** Targets from --target name=uri, the config file's `targets`, or PG* variables with --instance. */
 export function targetsOf(cfg: AgentConfig, env: NodeJS.ProcessEnv): TargetConfig[] {
@@ -116,7 +135,7 @@ export async function runAgent(cfg: AgentConfig, env: NodeJS.ProcessEnv): Promis
   else if (cfg.server) transport = new HttpTransport({ url: cfg.server, token: cfg.token || undefined });
   else transport = await NatsTransport.connect({ servers: cfg.nats, credsFile: cfg.nats_creds || undefined, name: id });
   const agent = new Agent({
-    id, namespace: cfg.namespace, node, targets, preset: cfg.preset, catalogDirs: cfg.catalog_dir,
+    id, namespace: cfg.namespace, node, targets, pgbouncers: pgbouncersOf(cfg), preset: cfg.preset, catalogDirs: cfg.catalog_dir,
     spoolDir: cfg.spool_dir, spoolMaxBytes: cfg.spool_max_mb * 1024 * 1024,
     statementTimeoutMs: cfg.statement_timeout_ms, lockTimeoutMs: cfg.lock_timeout_ms,
     maxIntervalS: cfg.max_interval_s || undefined, heartbeatS: cfg.heartbeat_s, nodeMetrics: cfg.node_metrics,
