@@ -33,18 +33,22 @@ export function quoteIdent(name: string): string {
 
 /**
  * The snapshot query: every entry's counters, without texts (pg_stat_statements(false)
- * does not read the query-text file), with database and role names.
+ * does not read the query-text file), with database and role names. The counters of a
+ * row come as one text, comma-separated in `counters` order (empty where NULL): 5,000
+ * rows of 30 numbers are far cheaper to receive as 5,000 strings than as 150,000 boxed
+ * numbers in row objects.
  */
-export function statementsQuery(schema: string, viewColumns: Iterable<string>): string {
+export function statementsQuery(schema: string, viewColumns: Iterable<string>): { sql: string; counters: StatementCounter[] } {
   const have = new Set(viewColumns);
   const cols = statementColumns(have);
   const fn = `${quoteIdent(schema)}.pg_stat_statements(false)`;
-  return `SELECT s.queryid::text AS queryid, s.dbid::text AS dbid, s.userid::text AS userid,
+  const sql = `SELECT s.queryid::text AS queryid, s.dbid::text AS dbid, s.userid::text AS userid,
        coalesce(d.datname, s.dbid::text) AS datname, coalesce(r.rolname, s.userid::text) AS usename,
        ${have.has('toplevel') ? 's.toplevel' : 'true'} AS toplevel,
-       ${cols.map((c) => `s.${quoteIdent(c.column)}::float8 AS ${c.counter}`).join(',\n       ')}
+       ${cols.map((c) => `coalesce(s.${quoteIdent(c.column)}::float8::text, '')`).join(` || ',' || `)} AS c
   FROM ${fn} s
   LEFT JOIN pg_database d ON d.oid = s.dbid
   LEFT JOIN pg_roles r ON r.oid = s.userid
  WHERE s.queryid IS NOT NULL`;
+  return { sql, counters: cols.map((c) => c.counter) };
 }

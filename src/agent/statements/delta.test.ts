@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatementDeltas, type StatementRow } from './delta.ts';
+import { counterArray, StatementDeltas, type StatementRow } from './delta.ts';
 import { statementColumns } from './columns.ts';
 
-const row = (queryid: string, calls: number, time: number, extra: Partial<StatementRow['counters']> = {}): StatementRow =>
-  ({ queryid, dbid: '16384', userid: '10', datname: 'app', usename: 'web', toplevel: true, counters: { calls, total_exec_time: time, ...extra } });
+const row = (queryid: string, calls: number, time: number, extra: Parameters<typeof counterArray>[0] = {}): StatementRow =>
+  ({ queryid, dbid: '16384', userid: '10', datname: 'app', usename: 'web', toplevel: true, c: counterArray({ calls, total_exec_time: time, ...extra }) });
 
 test('the first snapshot is the baseline; later ones give deltas', () => {
   const d = new StatementDeltas({ top: 10 });

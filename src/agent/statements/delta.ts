@@ -9,7 +9,19 @@ export interface StatementRow {
   datname: string;
   usename: string;
   toplevel: boolean;
-  counters: Partial<Record<StatementCounter, number>>;
+  /**
+   * Counters in STATEMENT_COUNTERS order, NaN where this server's view has none. A typed
+   * array: the previous snapshot of 5,000 entries is kept between snapshots, and as
+   * objects of numbers it would cost several times the memory.
+   */
+  c: Float64Array;
+}
+
+/** A counters array from named values (tests, and callers that have objects). */
+export function counterArray(values: Partial<Record<StatementCounter, number>>): Float64Array {
+  const a = new Float64Array(STATEMENT_COUNTERS.length).fill(NaN);
+  STATEMENT_COUNTERS.forEach((name, i) => { const v = values[name]; if (v !== undefined) a[i] = v; });
+  return a;
 }
 
 /** The dimensions "top" is taken along; each contributes its own top N. */
@@ -31,36 +43,39 @@ const keyOf = (r: StatementRow) => `${r.dbid}:${r.userid}:${r.toplevel ? 1 : 0}:
  * or dropping a database or role does not make old entries look new.
  */
 export class StatementDeltas {
-  private prev?: Map<string, StatementRow>;
+  private prev?: Map<string, Float64Array>;
   private prevTs = 0;
 
   constructor(private readonly opts: DeltaOptions) {}
 
   /** The deltas since the previous snapshot, or undefined for the baseline. */
   next(rows: StatementRow[], ts: number, reset = false): Omit<StatementsData, 'texts' | 'evicted'> | undefined {
-    const cur = new Map<string, StatementRow>();
-    for (const r of rows) cur.set(keyOf(r), r);
+    const cur = new Map<string, Float64Array>();
     const prev = this.prev;
     const since = this.prevTs;
-    this.prev = cur;
-    this.prevTs = ts;
-    if (!prev) return undefined;
     const deltas: StatementEntry[] = [];
-    for (const [k, r] of cur) {
+    for (const r of rows) {
+      const k = keyOf(r);
+      cur.set(k, r.c);
+      if (!prev) continue;
       const p = reset ? undefined : prev.get(k);
       // An entry evicted and created again starts from zero: any counter lower than before says so.
-      const fresh = !p || STATEMENT_COUNTERS.some((name) => (r.counters[name] ?? 0) < (p.counters[name] ?? 0));
+      let fresh = !p;
+      if (p) for (let i = 0; i < r.c.length; i++) if (r.c[i] < p[i]) { fresh = true; break; }
       const c: Record<string, number> = {};
       let any = false;
-      for (const name of STATEMENT_COUNTERS) {
-        const v = r.counters[name];
-        if (v === undefined || v === null) continue;
-        const d = fresh ? v : v - (p!.counters[name] ?? 0);
-        if (d > 0) { c[name] = d; any = true; }
+      for (let i = 0; i < r.c.length; i++) {
+        const v = r.c[i];
+        if (Number.isNaN(v)) continue;
+        const d = fresh ? v : v - (Number.isNaN(p![i]) ? 0 : p![i]);
+        if (d > 0) { c[STATEMENT_COUNTERS[i]] = d; any = true; }
       }
       // Planned in this interval and executed in the next one is activity too.
       if (any) deltas.push({ queryid: r.queryid, datname: r.datname, usename: r.usename, toplevel: r.toplevel, c });
     }
+    this.prev = cur;
+    this.prevTs = ts;
+    if (!prev) return undefined;
     const chosen = new Set<StatementEntry>();
     for (const dim of TOP_BY) {
       const ranked = deltas.filter((e) => (e.c[dim] ?? 0) > 0).sort((a, b) => (b.c[dim] ?? 0) - (a.c[dim] ?? 0));

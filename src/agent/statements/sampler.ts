@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import type { StatementCounter, StatementsData } from '../../protocol/index.ts';
+import { STATEMENT_COUNTERS, type StatementsData } from '../../protocol/index.ts';
 import { collectRows } from '../collect.ts';
 import { quoteIdent, statementsQuery } from './columns.ts';
 import { StatementDeltas, type StatementRow } from './delta.ts';
@@ -7,7 +7,7 @@ import { redactSql } from './redact.ts';
 
 const MAX_TEXT = 20_000;
 
-interface Source { database: string | undefined; schema: string; query: string; hasInfo: boolean }
+interface Source { database: string | undefined; schema: string; query: string; counters: number[]; hasInfo: boolean }
 
 /**
  * Reads pg_stat_statements on one target and turns it into `statements` messages:
@@ -38,7 +38,8 @@ export class StatementsSampler {
       const q = quoteIdent(schema).replace(/'/g, "''");
       const cols = await collectRows(sql, `SELECT attname FROM pg_attribute WHERE attrelid = '${q}.pg_stat_statements'::regclass AND attnum > 0 AND NOT attisdropped`, 5000);
       const info = await collectRows(sql, `SELECT to_regclass('${q}.pg_stat_statements_info') IS NOT NULL AS has`, 5000);
-      return { database: db, schema, query: statementsQuery(schema, cols.map((c) => String(c.attname))), hasInfo: Boolean(info[0]?.has) };
+      const q2 = statementsQuery(schema, cols.map((c) => String(c.attname)));
+      return { database: db, schema, query: q2.sql, counters: q2.counters.map((c) => STATEMENT_COUNTERS.indexOf(c)), hasInfo: Boolean(info[0]?.has) };
     }
     return null;
   }
@@ -81,10 +82,12 @@ export class StatementsSampler {
     }
     this.lastInfo = info;
     const rows: StatementRow[] = raw.map((r) => {
-      const counters: Partial<Record<StatementCounter, number>> = {};
-      for (const [k, v] of Object.entries(r)) if (typeof v === 'number') counters[k as StatementCounter] = v;
-      return { queryid: String(r.queryid), dbid: String(r.dbid), userid: String(r.userid), datname: String(r.datname), usename: String(r.usename), toplevel: r.toplevel !== false, counters };
+      const c = new Float64Array(STATEMENT_COUNTERS.length).fill(NaN);
+      const parts = String(r.c).split(',');
+      for (let i = 0; i < src.counters.length; i++) if (parts[i] !== '' && parts[i] !== undefined) c[src.counters[i]] = Number(parts[i]);
+      return { queryid: String(r.queryid), dbid: String(r.dbid), userid: String(r.userid), datname: String(r.datname), usename: String(r.usename), toplevel: r.toplevel !== false, c };
     });
+    raw = [];
     const out = this.deltas.next(rows, now, reset);
     if (!out) return 'baseline';
     const data: StatementsData = { ...out };
