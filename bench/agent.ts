@@ -35,8 +35,11 @@ const { values } = parseArgs({ options: {
   'no-record': { type: 'boolean', default: false },
   // Node flags for the agent process, for diagnosis, e.g. "--cpu-prof --cpu-prof-dir=DIR" (use with --no-record).
   // What an agent runs in production (docs/install.md): the bundle, with a small young generation.
-  'agent-node-args': { type: 'string', default: '--max-semi-space-size=1' },
+  'agent-node-args': { type: 'string', default: '--max-semi-space-size=1 --optimize-for-size' },
   'agent-entry': { type: 'string', default: 'dist/cli/index.js' },
+  // The agent's --max-interval-s; 0 runs every collector at its catalog interval (use a window
+  // of 600 s or more so the rare ones run), default: the cycle, so every collector runs each cycle.
+  'agent-max-interval-s': { type: 'string' },
 } });
 const MAJOR = Number(values.major) as PgMajor;
 const TABLES = Number(values.tables);
@@ -171,7 +174,7 @@ try {
   cleanups.push(() => spool.remove());
   const agentUrl = `postgres://${ROLES.agent}@127.0.0.1:${pg.port}/bench`;
   const agent = startAgent(['agent', '--id', 'bench-agent', '--namespace', 'bench', '--target', `bench-1=${agentUrl}`,
-    '--nats', nats.url, '--spool-dir', spool.path, '--max-interval-s', String(CYCLE_S)], values['agent-node-args'].split(/\s+/).filter(Boolean), values['agent-entry']);
+    '--nats', nats.url, '--spool-dir', spool.path, '--max-interval-s', values['agent-max-interval-s'] ?? String(CYCLE_S)], values['agent-node-args'].split(/\s+/).filter(Boolean), values['agent-entry']);
   cleanups.push(() => agent.stop());
   await agent.waitForOutput(/watching/);
 
@@ -347,7 +350,7 @@ try {
   const m = machine({ postgres: version as string, postgres_exporter: exporterVersionShort });
   const figures: Record<string, unknown>[] = [
     { figure: 'machine', ...m },
-    { figure: 'agent', preset: 'standard', entry: values['agent-entry'], node_args: values['agent-node-args'], ...a, families: families.size, pg_families: pgFamilies.size, series: series.size,
+    { figure: 'agent', preset: 'standard', entry: values['agent-entry'], node_args: values['agent-node-args'], max_interval_s: Number(values['agent-max-interval-s'] ?? CYCLE_S), window_s: WINDOW_MS / 1000, ...a, families: families.size, pg_families: pgFamilies.size, series: series.size,
       points_per_cycle: Math.round(points / CYCLES), bytes_per_cycle: Math.round(agentBytes / CYCLES), messages: byType,
       statement_entries_per_cycle: +(statementEntries / CYCLES).toFixed(1),
       collector_runs_in_window: { min: Math.min(...runCounts), max: Math.max(...runCounts), collectors: runCounts.length },
@@ -376,7 +379,7 @@ try {
   ];
   const notes = `Target: PostgreSQL ${MAJOR}, ${TABLES} tables in ${SCHEMAS} schemas (primary keys, 10–100 rows, a secondary index on every 4th), `
     + `${entries} pg_stat_statements entries, a light workload (200 of the ${STATEMENTS} statement shapes every 5 s) during the window. `
-    + `\`pgfleet agent\` (preset standard, NATS JetStream transport, --max-interval-s ${CYCLE_S}) and prometheus-postgres-exporter ${exporterVersionShort} `
+    + `\`pgfleet agent\` (preset standard, NATS JetStream transport, --max-interval-s ${values["agent-max-interval-s"] ?? CYCLE_S}, node ${values["agent-node-args"]} ${values["agent-entry"]}) and prometheus-postgres-exporter ${exporterVersionShort} `
     + `(default collectors, scraped every ${CYCLE_S} s) ran together for ${CYCLES} cycles of ${CYCLE_S} s, each as its own pg_monitor role. `
     + `A cycle: one scrape, one run of every agent collector. RSS: VmRSS of the process tree sampled every second; CPU: utime+stime (with reaped children) of the tree; `
     + `database time: pg_stat_statements total_exec_time (and total_plan_time) per role over the window; backend CPU: utime+stime of the backends serving each role. `

@@ -1,8 +1,8 @@
 // Measuring other processes from /proc: a process tree's resident memory and CPU time,
 // and starting `pgfleet` with Node flags (--cpu-prof is refused in NODE_OPTIONS).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { PGFLEET_BIN, waitFor } from '../test/harness/index.ts';
+import { PGFLEET_BIN, runPgfleet } from '../test/harness/index.ts';
 
 export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 
@@ -43,26 +43,8 @@ export function tree(root: number): number[] {
 /** CPU time of a process tree in ms, with the reaped children of each member. */
 export const treeCpuMs = (root: number) => tree(root).reduce((s, p) => s + (procStat(p)?.cpuTicks ?? 0), 0) * 1000 / CLK_TCK;
 
-/** `pgfleet <args>` as a user runs it: the bundle (dist/cli) or the source entry (bin/pgfleet.js), with Node flags before the script. */
+/** `pgfleet <args>` as a user runs it: the bundle (dist/cli) or the source entry, with Node flags before the script. */
 export function startAgent(args: string[], nodeArgs: string[], entry = PGFLEET_BIN) {
-  const child = spawn(process.execPath, [...nodeArgs, entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  const alive = () => child.exitCode === null && child.signalCode === null;
-  return {
-    pid: child.pid!, output: () => out,
-    waitForOutput: (re: RegExp) => waitFor(`the agent to print ${re}`, () => {
-      if (!alive()) throw new Error(`pgfleet agent exited (${child.exitCode ?? child.signalCode}):\n${out.slice(-3000)}`);
-      return re.test(out);
-    }, 60_000, 100),
-    stop: async () => {
-      if (!alive()) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+  const p = runPgfleet(args, {}, [...nodeArgs, entry]);
+  return { ...p, pid: p.child.pid! };
 }
