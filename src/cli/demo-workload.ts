@@ -16,6 +16,8 @@ export class DemoWorkload {
     const admin = postgres(this.url, { max: 1, onnotice: () => {} });
     const [{ exists }] = await admin`select exists(select 1 from pg_database where datname = 'demo') as exists`;
     if (!exists) await admin.unsafe('create database demo');
+    // The target preloads pg_stat_statements: the view makes the demo's query statistics.
+    await admin.unsafe('create extension if not exists pg_stat_statements');
     await admin.end();
     const demoUrl = new URL(this.url);
     demoUrl.pathname = '/demo';
