@@ -67,8 +67,9 @@ export class DemoWorkload {
     while (!this.stopped) {
       try { await fn(); } catch { if (this.stopped) return; }
       await new Promise<void>((r) => {
-        const t = setTimeout(r, ms);
-        this.wakers.add(() => { clearTimeout(t); r(); });
+        const wake = () => { clearTimeout(t); this.wakers.delete(wake); r(); };
+        const t = setTimeout(wake, ms);
+        this.wakers.add(wake);
       });
     }
   }
@@ -79,8 +80,11 @@ export class DemoWorkload {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const w of this.wakers) w();
-    await Promise.allSettled(this.loops);
-    await this.sql?.end({ timeout: 2 });
+    // Bounded: a loop inside a transaction (the lock-wait scene) can keep postgres.js's
+    // end() from settling; the demo stops the target server right after, which ends it.
+    const bounded = <T>(p: Promise<T>, ms: number) => Promise.race([p, new Promise<void>((r) => setTimeout(r, ms).unref())]);
+    await bounded(this.sql?.end({ timeout: 1 }) ?? Promise.resolve(), 2000);
+    await bounded(Promise.allSettled(this.loops), 1000);
   }
 }
 

@@ -32,15 +32,25 @@ export async function runDemo(cfg: DemoConfig): Promise<() => Promise<void>> {
   const dir = resolve(cfg.data_dir);
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
-  const stops: (() => Promise<void>)[] = [];
-  const stopAll = async () => { for (const s of stops.reverse()) await s().catch(() => {}); };
+  const stops: { name: string; stop: () => Promise<void> }[] = [];
+  // Each part gets a few seconds: one that hangs must not keep the PostgreSQL servers
+  // (own process groups, outliving a killed demo) from being stopped after it.
+  const stopAll = async () => {
+    for (const { name, stop } of stops.reverse()) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<'late'>((r) => { timer = setTimeout(() => r('late'), 8000); });
+      const r = await Promise.race([stop().catch((err) => logLine('warn', `stopping ${name}: ${(err as Error).message}`)), late]);
+      clearTimeout(timer);
+      if (r === 'late') logLine('warn', `stopping ${name} took more than 8 s; going on`);
+    }
+  };
   try {
     logLine('info', `starting the store and the target PostgreSQL in ${dir}`);
     const [store, target] = await Promise.all([
       startPostgres({ dataDir: join(dir, 'store'), settings: { synchronous_commit: 'off' } }),
       startPostgres({ dataDir: join(dir, 'target'), settings: { shared_preload_libraries: 'pg_stat_statements', track_io_timing: 'on' } }),
     ]) as [RunningPostgres, RunningPostgres];
-    stops.push(() => store.stop(), () => target.stop());
+    stops.push({ name: 'the store PostgreSQL', stop: () => store.stop() }, { name: 'the target PostgreSQL', stop: () => target.stop() });
 
     const i = cfg.listen.lastIndexOf(':');
     const server = await startServer({
@@ -50,11 +60,11 @@ export async function runDemo(cfg: DemoConfig): Promise<() => Promise<void>> {
       if ((err as { code?: string }).code === 'EADDRINUSE') throw new Error(`${cfg.listen} is in use; pick another with --listen 127.0.0.1:<port> (0 for any free port)`);
       throw err;
     });
-    stops.push(server.stop);
+    stops.push({ name: 'the server', stop: server.stop });
 
     const workload = new DemoWorkload(target.url);
     await workload.start();
-    stops.push(() => workload.stop());
+    stops.push({ name: 'the workload', stop: () => workload.stop() });
 
     const agent = new Agent({
       id: 'agent-demo', namespace: 'demo', node: 'demo-host',
@@ -65,7 +75,7 @@ export async function runDemo(cfg: DemoConfig): Promise<() => Promise<void>> {
       log: logLine,
     });
     agent.start();
-    stops.push(() => agent.stop());
+    stops.push({ name: 'the agent', stop: () => agent.stop() });
 
     logLine('info', `monitored target: ${target.url} (its database "demo" runs the workload); store: ${store.url}`);
     logLine('info', `pgfleet demo is running: open ${server.url}/ (API docs: ${server.url}/docs); Ctrl-C stops it`);
