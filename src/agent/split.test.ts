@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,19 @@ const family = (name: string, n: number) => ({
   name, kind: 'gauge' as const, points: Array.from({ length: n }, (_, i) => ({ l: { table: `public.table_with_a_long_name_${i}`, schema: 'public' }, v: i })),
 });
 
+/** An agent with no target whose sent messages are decoded into `seen`. */
+function spooledAgent(t: TestContext): { agent: Agent; seen: Envelope[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'pgfleet-split-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const seen: Envelope[] = [];
+  const agent = new Agent({
+    id: 'agent-split', namespace: 'default', node: 'n', targets: [], preset: 'minimal', catalogDirs: [], spoolDir: dir,
+    statementTimeoutMs: 1000, lockTimeoutMs: 100, heartbeatS: 60, nodeMetrics: false,
+    transport: new NoopTransport((b) => seen.push(decodeEnvelope(b))),
+  });
+  return { agent, seen };
+}
+
 test('splitMetrics halves by family, then by point', () => {
   const two = splitMetrics({ collector: 'c', metrics: [family('a.x', 3), family('a.y', 3)] })!;
   assert.deepEqual(two.map((d) => d.metrics.map((f) => f.name)), [['a.x'], ['a.y']]);
@@ -20,14 +33,7 @@ test('splitMetrics halves by family, then by point', () => {
 });
 
 test('a collector run larger than a message is sent as several messages, every point kept, seqs contiguous', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'pgfleet-split-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const seen: Envelope[] = [];
-  const agent = new Agent({
-    id: 'agent-split', namespace: 'default', node: 'n', targets: [], preset: 'minimal', catalogDirs: [], spoolDir: dir,
-    statementTimeoutMs: 1000, lockTimeoutMs: 100, heartbeatS: 60, nodeMetrics: false,
-    transport: new NoopTransport((b) => seen.push(decodeEnvelope(b))),
-  });
+  const { agent, seen } = spooledAgent(t);
   const points = 40_000; // about 3 MB of MessagePack
   agent.send('metrics', 'split-1', { collector: 'big', metrics: [family('big.rows', points), family('big.size', 10)] }, Date.now());
   agent.shipper.start();
@@ -42,14 +48,7 @@ test('a collector run larger than a message is sent as several messages, every p
 });
 
 test('a statements message larger than a message is split; every entry and text kept, texts with their entries', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'pgfleet-split-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const seen: Envelope[] = [];
-  const agent = new Agent({
-    id: 'agent-split', namespace: 'default', node: 'n', targets: [], preset: 'minimal', catalogDirs: [], spoolDir: dir,
-    statementTimeoutMs: 1000, lockTimeoutMs: 100, heartbeatS: 60, nodeMetrics: false,
-    transport: new NoopTransport((b) => seen.push(decodeEnvelope(b))),
-  });
+  const { agent, seen } = spooledAgent(t);
   // 300 entries with 7 kB texts: about 2 MB.
   const entries = Array.from({ length: 300 }, (_, i) => ({ queryid: String(1000 + i), datname: 'app', usename: 'web', toplevel: true, c: { calls: i + 1 } }));
   const texts = entries.map((e) => ({ queryid: e.queryid, text: `SELECT ${'x, '.repeat(2300)}${e.queryid}` }));

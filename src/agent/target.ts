@@ -123,13 +123,13 @@ export class TargetMonitor {
     try {
       this.nextActivitySample = now + sampler.sampleMs;
       await sampler.sample(this.pool(ACTIVITY_POOL), this.probe.version_num, Math.min(this.limits.statementTimeoutMs, Math.max(sampler.sampleMs, 1000)));
-      // Every sample's time counts in the cost record; a run is one sent interval.
-      job.totalDurationMs += Date.now() - started;
+      // A run is one sent interval; every sample's time counts in the cost record.
       if (Date.now() >= job.nextRun) {
         const data = sampler.flush(Date.now());
         if (data) this.emit.activity(this.config.name, data, Date.now());
         this.recordSuccess(job, Date.now() - started, data?.groups.length ?? 0);
-        job.totalDurationMs -= Date.now() - started;
+      } else {
+        job.totalDurationMs += Date.now() - started;
       }
     } catch (err) {
       if (this.recordFailure(job, started, err) === 'lost') this.probeDue = 0;

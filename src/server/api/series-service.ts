@@ -1,7 +1,7 @@
 import type { MetricDef } from '../../catalog/index.ts';
 import type { InstanceRow, SeriesFn, Store } from '../../store/index.ts';
 import { ApiError } from './errors.ts';
-import { chooseStep } from './time.ts';
+import { chooseStep, checkWindow } from './time.ts';
 
 export const AGGS = ['sum', 'avg', 'max', 'min'] as const;
 export type Agg = (typeof AGGS)[number];
@@ -46,8 +46,7 @@ export class SeriesService {
   }
 
   async query(req: SeriesRequest, inst?: InstanceRow): Promise<SeriesResponse> {
-    if (req.to <= req.from) throw new ApiError('PGFLEET_API_BAD_PARAM', `from (${new Date(req.from).toISOString()}) must be before to (${new Date(req.to).toISOString()})`);
-    if (req.to - req.from > 400 * 86_400_000) throw new ApiError('PGFLEET_API_BAD_PARAM', 'the range from..to is longer than 400 days');
+    checkWindow(req.from, req.to);
     const instance = inst ?? await this.instance(req.instance);
     const stored = await this.store.timeseries.metricByName(req.metric);
     const known = this.catalog.get(req.metric);

@@ -21,6 +21,12 @@ export function parseTime(param: string, text: string, now: number): number {
   throw new ApiError('PGFLEET_API_BAD_PARAM', `${param}: expected ms since the epoch, an ISO 8601 time, "now" or "now-<n><s|m|h|d|w>", got "${text.slice(0, 60)}"`);
 }
 
+/** Checks a from..to window: from before to, at most 400 days. */
+export function checkWindow(from: number, to: number): void {
+  if (to <= from) throw new ApiError('PGFLEET_API_BAD_PARAM', `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`);
+  if (to - from > 400 * 86_400_000) throw new ApiError('PGFLEET_API_BAD_PARAM', 'the range from..to is longer than 400 days');
+}
+
 /** Steps a range can be cut into; aligned steps make results cacheable. */
 export const NICE_STEPS_MS = [
   1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000,

@@ -5,7 +5,7 @@ import { ACTIVITY_BY, STATEMENT_SORTS, type ActivityBy, type StatementSort } fro
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { ErrorReply } from '../schemas.ts';
-import { chooseStep, parseTime } from '../time.ts';
+import { checkWindow, chooseStep, parseTime } from '../time.ts';
 
 const Window = {
   from: Type.Optional(Type.String({ description: 'Start: ISO time, ms since epoch, or now-<n>(s|m|h|d|w). Default now-1h.' })),
@@ -37,8 +37,7 @@ function windowOf(q: { from?: string; to?: string }): { from: number; to: number
   const now = Date.now();
   const from = parseTime('from', q.from ?? 'now-1h', now);
   const to = parseTime('to', q.to ?? 'now', now);
-  if (to <= from) throw new ApiError('PGFLEET_API_BAD_PARAM', `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`);
-  if (to - from > 400 * 86_400_000) throw new ApiError('PGFLEET_API_BAD_PARAM', 'the range from..to is longer than 400 days');
+  checkWindow(from, to);
   return { from, to };
 }
 
