@@ -35,7 +35,7 @@ const { values } = parseArgs({ options: {
   'no-record': { type: 'boolean', default: false },
   // Node flags for the agent process, for diagnosis, e.g. "--cpu-prof --cpu-prof-dir=DIR" (use with --no-record).
   // What an agent runs in production (docs/install.md): the bundle, with a small young generation.
-  'agent-node-args': { type: 'string', default: '--max-semi-space-size=1 --optimize-for-size' },
+  'agent-node-args': { type: 'string', default: '--max-semi-space-size=1 --optimize-for-size --lite-mode --single-threaded' },
   'agent-entry': { type: 'string', default: 'dist/cli/index.js' },
   // The agent's --max-interval-s; 0 runs every collector at its catalog interval (use a window
   // of 600 s or more so the rare ones run), default: the cycle, so every collector runs each cycle.

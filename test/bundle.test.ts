@@ -22,7 +22,7 @@ test('the bundle exists (npm test builds it before the tests)', () => {
 test('the bundled agent collects from PostgreSQL with the built-in catalog', async () => {
   pg = await startTestPostgres(16);
   const agent = runPgfleet(['agent', '--dry-run', '--target', `b-1=${pg.url}`, '--max-interval-s', '1', '--spool-dir', join(dir.path, 'spool')],
-    {}, ['--max-semi-space-size=1', BUNDLE]);
+    {}, ['--max-semi-space-size=1', '--optimize-for-size', '--lite-mode', '--single-threaded', BUNDLE]);
   try {
     await agent.waitForOutput(/inventory b-1 up primary 16\d{4}/);
     await agent.waitForOutput(/metrics b-1 pg_stat_database: .*xact_commit/);

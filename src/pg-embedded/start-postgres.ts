@@ -20,13 +20,13 @@ export class EmbeddedPostgresError extends PgfleetError<'PGFLEET_EMBEDDED_PG'> {
   constructor(message: string, options?: { cause?: unknown }) { super('PGFLEET_EMBEDDED_PG', message, options); }
 }
 
-const require = createRequire(import.meta.url);
+const resolver = createRequire(import.meta.url);
 
 /** The `native/bin` folder of a major, or an error saying which package to install. */
 export function binDirOf(major: PgMajor): string {
   const pkg = PACKAGE_OF[major];
   // The packages' "exports" hide package.json, so look in the node_modules folders Node would search.
-  for (const base of require.resolve.paths(pkg) ?? []) {
+  for (const base of resolver.resolve.paths(pkg) ?? []) {
     const bin = join(base, pkg, 'native', 'bin');
     if (existsSync(join(bin, 'postgres'))) return bin;
   }
