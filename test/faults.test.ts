@@ -67,9 +67,9 @@ test('nats-server restart and keeper SIGKILL lose nothing and duplicate nothing'
   const seqs = (await sql`select seq::int as seq from ingested i join agents a on a.id = i.agent_id where a.name = 'agent-faults' order by seq`).map((r) => r.seq as number);
   assert.equal(seqs.length, last, `stored ${seqs.length} messages, the agent produced ${last}`);
   assert.deepEqual(seqs, Array.from({ length: last }, (_, i) => i + 1), 'every seq from 1 to the last is stored once');
-  const [dupes] = await sql`select count(*)::int as n from (select series_id, ts from samples group by 1, 2 having count(*) > 1) d`;
+  const [dupes] = await sql`select count(*)::int as n from (select series_id, ts from raw_samples group by 1, 2 having count(*) > 1) d`;
   assert.equal(dupes.n, 0, 'no sample is stored twice');
-  const [samples] = await sql`select count(*)::int as n from samples`;
+  const [samples] = await sql`select count(*)::int as n from raw_samples`;
   assert.equal(samples.n, agent.produced.samples, `stored ${samples.n} samples, the agent produced ${agent.produced.samples}`);
   t.diagnostic(`agent produced ${last} messages with ${agent.produced.samples} samples; stored ${seqs.length} messages, ${samples.n} samples, 0 duplicates`);
   const [dead] = await sql`select count(*)::int as n from dead_letters`;

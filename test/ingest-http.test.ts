@@ -27,7 +27,7 @@ async function post(body: BodyInit, type = 'application/json') {
 }
 
 async function counts() {
-  const [r] = await server.store.sql`select (select count(*) from ingested)::int as msgs, (select count(*) from samples)::int as samples,
+  const [r] = await server.store.sql`select (select count(*) from ingested)::int as msgs, (select count(*) from raw_samples)::int as samples,
     (select count(*) from instances)::int as instances`;
   return r;
 }

@@ -36,7 +36,7 @@ test('two keepers split one stream between them, each message stored once', asyn
   cleanup.push(() => sql.end());
   await waitFor(`${MESSAGES} messages stored`, async () => (await sql`select count(*)::int as n from ingested`)[0].n === MESSAGES, 120_000);
   await Promise.all(keepers.map((k) => k.stop()));
-  const [{ n: samples }] = await sql`select count(*)::int as n from samples`;
+  const [{ n: samples }] = await sql`select count(*)::int as n from raw_samples`;
   assert.equal(samples, 2 * MESSAGES, 'every sample once');
   const stored = keepers.map((k) => Number(/keeper stopped: (\d+) messages stored/.exec(k.output())?.[1] ?? NaN));
   assert.equal(stored[0] + stored[1], MESSAGES, `the keepers stored ${stored.join(' + ')}`);

@@ -88,7 +88,7 @@ test(`xact_commit after ${N} committed transactions is stored and returned by th
 
   // The same counter read back from the store's own table, to be sure the API did not invent it.
   const [row] = await server.store.sql`
-    select max(x.value) as v from samples x join series s on s.id = x.series_id join metrics m on m.id = s.metric_id
+    select max(x.value) as v from raw_samples x join series s on s.id = x.series_id join metrics m on m.id = s.metric_id
     where m.name = 'pg_stat_database.xact_commit' and s.labels->>'datname' = 'spine_counter'`;
   assert.equal(row.v, expected);
 });
@@ -188,7 +188,7 @@ test('when the server comes back, the instance is up again and the outage is in 
     // pg_up.up went to 0 during the outage and back to 1 after it.
     await waitFor('pg_up.up: 1, then 0, then 1', async () => {
       const [up] = await server.store.sql`
-        select array_agg(x.value order by x.ts) as v from samples x join series s on s.id = x.series_id join metrics m on m.id = s.metric_id
+        select array_agg(x.value order by x.ts) as v from raw_samples x join series s on s.id = x.series_id join metrics m on m.id = s.metric_id
         join instances i on i.id = s.owner_id and s.owner_kind = 'i' where m.name = 'pg_up.up' and i.name = 'spine-1'`;
       return /1,(0,)+1/.test((up.v as number[]).join(','));
     });

@@ -170,7 +170,7 @@ test('stored counters equal what SQL on the target says at the same moment', asy
     FROM pg_stat_database WHERE datname = 'postgres'`)[0] as Record<string, number>;
   const stored = async (metric: string, after: number) => {
     const [r] = await server.store.sql`
-      select x.value, x.ts from samples x join series s on s.id = x.series_id join metrics m on m.id = s.metric_id join instances i on i.id = s.owner_id and s.owner_kind = 'i'
+      select x.value, x.ts from raw_samples x join series s on s.id = x.series_id join metrics m on m.id = s.metric_id join instances i on i.id = s.owner_id and s.owner_kind = 'i'
       where i.name = 'stmts-1' and m.name = ${metric} and s.labels->>'datname' = 'postgres' and x.ts > ${after} order by x.ts limit 1`;
     return r as { value: number; ts: number } | undefined;
   };
@@ -202,7 +202,7 @@ test("the agent's own cost is stored as metrics, per collector", async () => {
     assert.ok(rows.includes(m), m);
   }
   const [st] = await server.store.sql`
-    select x.value from samples x join series s on s.id = x.series_id join metrics m on m.id = s.metric_id
+    select x.value from raw_samples x join series s on s.id = x.series_id join metrics m on m.id = s.metric_id
     where m.name = 'pgfleet_agent.collector_runs' and s.labels->>'collector' = 'pg_stat_statements' order by x.ts desc limit 1`;
   assert.ok(Number(st.value) >= 3, 'pg_stat_statements snapshots counted');
 });

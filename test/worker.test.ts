@@ -14,21 +14,23 @@ after(async () => { await store?.close(); await pg?.destroy(); });
 
 const partitions = async () => (await store.sql`
   select c.relname as name from pg_inherits i join pg_class c on c.oid = i.inhrelid
-  where i.inhparent = 'samples'::regclass order by 1`).map((r) => r.name as string);
+  where i.inhparent = 'sample_sets'::regclass order by 1`).map((r) => r.name as string);
 
 test('partitions are created ahead and retention drops whole days past it', async () => {
   const now = Date.UTC(2026, 10, 22, 12);
   await store.timeseries.ensurePartitions(now - 10 * DAY_MS, now);
-  await store.sql`insert into samples values (1, ${now - 9 * DAY_MS}, 1), (1, ${now - 3 * DAY_MS}, 2)`;
+  const [metric] = [...(await store.timeseries.ensureMetrics([{ name: 'w.gauge', kind: 'gauge' }])).values()];
+  const series = await store.timeseries.resolveSeries([{ ownerKind: 'i', ownerId: 1, metricId: metric.id, labels: {} }]);
+  const [setId] = await store.timeseries.resolveSets([{ ownerKind: 'i', ownerId: 1, series, counters: [false] }]);
+  await store.sql.begin((tx) => store.timeseries.writeSets(tx, { setId: [setId, setId], ts: [now - 9 * DAY_MS, now - 3 * DAY_MS], vals: [[1], [2]] }, now));
   const worker = new Worker(store, { retentionDays: 7 });
   await worker.runAll(now);
   const names = await partitions();
-  assert.ok(names.includes('samples_20261124'), `two days ahead exist: ${names.join(', ')}`);
-  assert.ok(!names.includes('samples_20261113'), 'a day older than retention is dropped');
-  assert.ok(names.includes('samples_20261116'), 'the day that ends after the cut-off stays');
-  const rows = await store.sql`select value from samples order by ts`;
-  assert.deepEqual(rows.map((r) => r.value), [2], 'only the sample within retention is left');
-  assert.deepEqual(worker.runs, { partitions: 1, retention: 1 });
+  assert.ok(names.includes('sample_sets_20261124'), `two days ahead exist: ${names.join(', ')}`);
+  assert.ok(!names.includes('sample_sets_20261113'), 'a day older than retention is dropped');
+  const got = await store.timeseries.readRaw(series, now - 10 * DAY_MS, now);
+  assert.deepEqual(got.get(series[0])?.values, [2], 'only the sample within retention is left (raw or compacted)');
+  assert.deepEqual(worker.runs, { partitions: 1, retention: 1, rollup_1m: 1, rollup_1h: 1, compaction: 1 });
 });
 
 test('a job held by another process is not run here', async () => {
@@ -37,7 +39,7 @@ test('a job held by another process is not run here', async () => {
   try {
     const worker = new Worker(store, { retentionDays: 7 });
     await worker.runAll();
-    assert.deepEqual(worker.runs, { partitions: 1, retention: 0 });
+    assert.deepEqual(worker.runs, { partitions: 1, retention: 0, rollup_1m: 1, rollup_1h: 1, compaction: 1 });
   } finally {
     await holder`select pg_advisory_unlock(${JOB_LOCKS.retention})`;
     holder.release();

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, splitMetrics } from './agent.ts';
+import { Agent } from './agent.ts';
+import { splitMetrics } from '../protocol/index.ts';
 import { NoopTransport } from './transport/index.ts';
 import { decodeEnvelope, type Envelope, type MetricsData, type StatementsData } from '../protocol/index.ts';
 

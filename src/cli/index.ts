@@ -6,6 +6,7 @@ import type { Command, CommandGroup, OnceCommand, ServiceCommand } from './comma
 import { logLine } from './log.ts';
 
 type ServiceRun = Awaited<ReturnType<ServiceCommand['load']>>['run'];
+type OnceRun = Awaited<ReturnType<OnceCommand['load']>>['run'];
 
 const COMMANDS: Record<string, Command | CommandGroup> = {
   agent: {
@@ -19,6 +20,10 @@ const COMMANDS: Record<string, Command | CommandGroup> = {
   demo: {
     kind: 'service', summary: 'the whole platform on this machine, with embedded PostgreSQL',
     load: async () => { const m = await import('./demo.ts'); return { schema: m.DemoConfig, fields: m.DEMO_FIELDS, run: m.runDemo as ServiceRun }; },
+  },
+  simulate: {
+    kind: 'once', summary: 'send what N fake agents would, over NATS or HTTP: for benchmarks and load tests',
+    load: async () => { const m = await import('./simulate.ts'); return { schema: m.SimulateConfig, fields: m.SIMULATE_FIELDS, run: m.runSimulate as OnceRun }; },
   },
   catalog: { kind: 'group', summary: 'the metric catalog: list its collectors, test them on every PostgreSQL major', commands: CATALOG_COMMANDS },
 };

@@ -12,6 +12,8 @@ export const ServeConfig = Type.Object({
   listen: Type.String({ default: '127.0.0.1:8080', pattern: '^.+:\\d{1,5}$' }),
   web_dir: Type.String({ default: fileURLToPath(sourceUrl('../web/dist', import.meta.url, '../')) }),
   retention_days: Type.Integer({ minimum: 1, maximum: 3650, default: 7 }),
+  rollup_1m_days: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+  rollup_1h_days: Type.Integer({ minimum: 1, maximum: 3650, default: 400 }),
   catalog_dir: Type.Array(Type.String(), { default: [] }),
   ack_wait_s: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   ingest_token: Type.String({ default: '' }),
@@ -26,7 +28,9 @@ export const SERVE_FIELDS: FieldSpec[] = [
   { key: 'nats', flag: 'nats', env: 'PGFLEET_NATS_URL', type: 'list', description: 'NATS servers (comma-separated) for JetStream ingest' },
   { key: 'listen', flag: 'listen', env: 'PGFLEET_LISTEN', type: 'string', description: 'host:port of the API and console' },
   { key: 'web_dir', flag: 'web-dir', env: 'PGFLEET_WEB_DIR', type: 'string', description: 'built console folder' },
-  { key: 'retention_days', flag: 'retention-days', env: 'PGFLEET_RETENTION_DAYS', type: 'number', description: 'days of raw samples kept' },
+  { key: 'retention_days', flag: 'retention-days', env: 'PGFLEET_RETENTION_DAYS', type: 'number', description: 'days of raw samples (recent rows and compacted chunks), query statistics and activity kept' },
+  { key: 'rollup_1m_days', flag: 'rollup-1m-days', env: 'PGFLEET_ROLLUP_1M_DAYS', type: 'number', description: 'days of 1-minute rollups kept' },
+  { key: 'rollup_1h_days', flag: 'rollup-1h-days', env: 'PGFLEET_ROLLUP_1H_DAYS', type: 'number', description: 'days of 1-hour rollups kept' },
   { key: 'ingest_token', flag: 'ingest-token', env: 'PGFLEET_INGEST_TOKEN', type: 'string', description: 'bearer token agents must send to POST /api/v1/ingest (pgfleet agent --token)' },
   { key: 'tls_cert', flag: 'tls-cert', env: 'PGFLEET_TLS_CERT', type: 'string', description: 'PEM certificate: serve HTTPS (with --tls-key)' },
   { key: 'tls_key', flag: 'tls-key', env: 'PGFLEET_TLS_KEY', type: 'string', description: 'PEM private key of --tls-cert' },
@@ -39,7 +43,7 @@ export async function runServe(cfg: ServeConfig): Promise<() => Promise<void>> {
   const i = cfg.listen.lastIndexOf(':');
   const server = await startServer({
     role: cfg.role, storeUrl: cfg.store, natsServers: cfg.nats, host: cfg.listen.slice(0, i), port: Number(cfg.listen.slice(i + 1)),
-    webDir: cfg.web_dir, retentionDays: cfg.retention_days, catalogDirs: cfg.catalog_dir, ackWaitS: cfg.ack_wait_s, log: logLine,
+    webDir: cfg.web_dir, retentionDays: cfg.retention_days, rollup1mDays: cfg.rollup_1m_days, rollup1hDays: cfg.rollup_1h_days, catalogDirs: cfg.catalog_dir, ackWaitS: cfg.ack_wait_s, log: logLine,
     ingestToken: cfg.ingest_token,
     tls: cfg.tls_cert ? { certFile: cfg.tls_cert, keyFile: cfg.tls_key } : undefined,
   });

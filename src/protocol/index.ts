@@ -4,3 +4,4 @@ export * from './statements.ts';
 export * from './envelope.ts';
 export * from './codec.ts';
 export * from './subjects.ts';
+export * from './split.ts';

@@ -24,6 +24,8 @@ export interface ServerOptions {
   port: number;
   webDir?: string;
   retentionDays: number;
+  rollup1mDays?: number;
+  rollup1hDays?: number;
   catalogDirs?: string[];
   routes?: Routes;
   ackWaitS?: number;
@@ -69,7 +71,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   } };
   try {
     if (has('worker')) {
-      const worker = new Worker(store, { retentionDays: opts.retentionDays, log });
+      const worker = new Worker(store, { retentionDays: opts.retentionDays, rollup1mDays: opts.rollup1mDays, rollup1hDays: opts.rollup1hDays, log });
       worker.start();
       running.worker = worker;
       stops.push(() => worker.stop());

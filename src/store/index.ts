@@ -4,12 +4,17 @@ import { InventoryStore } from './inventory.ts';
 import { PgTimeseriesStore } from './pg-timeseries.ts';
 import type { TimeseriesStore } from './timeseries.ts';
 import { StatementStore } from './statements.ts';
+import { Rollups } from './rollups.ts';
+import { Compactor } from './compaction.ts';
 
 export * from './errors.ts';
 export * from './timeseries.ts';
 export * from './inventory.ts';
 export { migrate } from './migrate.ts';
-export { PgTimeseriesStore, DAY_MS, DAY_PARTITIONED, labelsKey } from './pg-timeseries.ts';
+export { PgTimeseriesStore, labelsKey, resolutionForStep } from './pg-timeseries.ts';
+export * from './partitions.ts';
+export { Compactor, COMPACT_AFTER_MS, type CompactedDay } from './compaction.ts';
+export { Rollups, ROLLUP_GRACE_MS, type RollupRun, type RollupResolution } from './rollups.ts';
 export * from './statements.ts';
 
 /** Everything the server keeps, behind one object: inventory, time series, dead letters. */
@@ -18,6 +23,8 @@ export interface Store {
   inventory: InventoryStore;
   timeseries: TimeseriesStore;
   statements: StatementStore;
+  rollups: Rollups;
+  compactor: Compactor;
   close(): Promise<void>;
 }
 
@@ -43,6 +50,8 @@ export async function openStore(url: string | undefined, opts: StoreOptions = {}
     inventory: new InventoryStore(sql),
     timeseries: new PgTimeseriesStore(sql),
     statements: new StatementStore(sql),
+    rollups: new Rollups(sql),
+    compactor: new Compactor(sql),
     close: () => sql.end({ timeout: 5 }),
   };
 }

@@ -112,17 +112,21 @@ export class InventoryStore {
   }
 
   /** Marks instances and agents as seen, in the batch transaction. */
-  async touch(tx: TransactionSql, instanceSeen: Map<number, number>, agentSeen: Map<number, number>): Promise<void> {
+  async touch(sql: Sql | TransactionSql, instanceSeen: Map<number, number>, agentSeen: Map<number, number>): Promise<void> {
+    // Rows in id order, so two keepers touching overlapping rows take their locks in the same order.
+    const sorted = (m: Map<number, number>) => [...m].sort((a, b) => a[0] - b[0]);
     if (instanceSeen.size > 0) {
-      await tx`
+      const list = sorted(instanceSeen);
+      await sql`
         update instances i set last_seen = greatest(coalesce(i.last_seen, 0), u.ts)
-        from unnest(${[...instanceSeen.keys()]}::int[], ${[...instanceSeen.values()]}::bigint[]) u(id, ts)
+        from (select * from unnest(${list.map((e) => e[0])}::int[], ${list.map((e) => e[1])}::bigint[]) u(id, ts) order by id) u
         where i.id = u.id`;
     }
     if (agentSeen.size > 0) {
-      await tx`
+      const list = sorted(agentSeen);
+      await sql`
         update agents a set last_seen = now(), last_seq = greatest(a.last_seq, u.seq)
-        from unnest(${[...agentSeen.keys()]}::int[], ${[...agentSeen.values()]}::bigint[]) u(id, seq)
+        from (select * from unnest(${list.map((e) => e[0])}::int[], ${list.map((e) => e[1])}::bigint[]) u(id, seq) order by id) u
         where a.id = u.id`;
     }
   }

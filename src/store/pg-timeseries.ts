@@ -1,8 +1,12 @@
 import type { Sql, TransactionSql } from 'postgres';
-import { StoreError } from './errors.ts';
-import type { MetricInfo, RangeQuery, RangeResult, SampleColumns, SeriesKey, StoredMetric, TimeseriesStore } from './timeseries.ts';
-
-export const DAY_MS = 86_400_000;
+import { copyFloat, copyText } from './copy.ts';
+import { decodeChunk } from './chunk/index.ts';
+import { DAY_MS, INGEST_TABLES, dropPartitionsBefore, ensurePartitions, type PartitionedTable } from './partitions.ts';
+import { ROLLUP_GRACE_MS, ROLLUP_LATE_SLACK_MS } from './rollups.ts';
+import {
+  RESOLUTION_MS, type MetricInfo, type RangeAnswer, type RangeQuery, type RangeResult, type Resolution, type Retention,
+  type SeriesKey, type SeriesSet, type SetRows, type StoredMetric, type TimeseriesStore,
+} from './timeseries.ts';
 
 /** Canonical text of a label set: keys sorted, so equal sets give equal keys. */
 export function labelsKey(labels: Record<string, string>): string {
@@ -10,19 +14,14 @@ export function labelsKey(labels: Record<string, string>): string {
   return JSON.stringify(keys.map((k) => [k, labels[k]]));
 }
 
-/** Tables partitioned by day of `ts` (ms): created ahead together, dropped by retention together. */
-export const DAY_PARTITIONED = ['samples', 'statement_stats', 'activity_samples'] as const;
-
-function partitionName(parent: string, dayStart: number): string {
-  return `${parent}_${new Date(dayStart).toISOString().slice(0, 10).replaceAll('-', '')}`;
-}
-
 /**
- * Samples in day partitions of a plain PostgreSQL table, series in a dictionary
- * table cached in memory (series are never renumbered or deleted while cached).
+ * Samples by series set in day partitions of plain PostgreSQL tables, rolled up and
+ * compacted by the worker; series and sets in dictionary tables cached in memory
+ * (they are never renumbered or deleted while cached). Layout: docs/storage.md.
  */
 export class PgTimeseriesStore implements TimeseriesStore {
   private readonly seriesCache = new Map<string, number>();
+  private readonly setCache = new Map<string, number>();
   private metricsCache = new Map<string, StoredMetric>();
   private metricsLoadedAt = 0;
 
@@ -101,128 +100,225 @@ export class PgTimeseriesStore implements TimeseriesStore {
     return rows.map((r) => ({ id: r.id, labels: JSON.parse(r.labels) as Record<string, string> }));
   }
 
-  async writeSamples(tx: TransactionSql, rows: SampleColumns): Promise<void> {
-    const n = rows.seriesId.length;
-    if (n === 0) return;
-    const stream = await tx`copy samples (series_id, ts, value) from stdin`.writable();
-    let failed: Error | undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      stream.once('error', (err) => { failed = err; reject(err); });
-      stream.once('finish', resolve);
-    });
-    done.catch(() => {});
-    const CHUNK = 4096;
-    for (let i = 0; i < n && !failed; i += CHUNK) {
-      let text = '';
-      const end = Math.min(n, i + CHUNK);
-      for (let j = i; j < end; j++) text += `${rows.seriesId[j]}\t${rows.ts[j]}\t${copyFloat(rows.value[j])}\n`;
-      if (!stream.write(text)) await Promise.race([new Promise((r) => stream.once('drain', r)), done]);
+  async resolveSets(sets: SeriesSet[]): Promise<number[]> {
+    const keys = sets.map((s) => s.series.join(','));
+    const missing = new Map<string, SeriesSet>();
+    keys.forEach((k, i) => { if (!this.setCache.has(k)) missing.set(k, sets[i]); });
+    if (missing.size > 0) {
+      const list = [...missing.values()];
+      // Arrays of arrays do not pass through unnest: each set travels as text ('{1,2,3}').
+      const series = list.map((s) => `{${s.series.join(',')}}`);
+      await this.sql`
+        insert into series_sets (owner_kind, owner_id, series, counters, interval_ms)
+        select ok, oi, s::int[], c::boolean[], iv
+        from unnest(${list.map((s) => s.ownerKind)}::char[], ${list.map((s) => s.ownerId)}::int[], ${series}::text[],
+                    ${list.map((s) => `{${s.counters.map((c) => (c ? 't' : 'f')).join(',')}}`)}::text[],
+                    ${list.map((s) => s.intervalMs ?? null)}::int[]) k(ok, oi, s, c, iv)
+        on conflict do nothing`;
+      const rows = await this.sql<{ id: number; series: string }[]>`
+        select id, array_to_string(series, ',') as series from series_sets
+        where series_set_key(series) = any(select series_set_key(s::int[]) from unnest(${series}::text[]) s)`;
+      // Members are written by whoever asks, not only by the creator: idempotent, and a
+      // process that died between the two statements leaves nothing half done for long.
+      const ids = rows.map((r) => r.id);
+      await this.sql`
+        insert into series_set_members (series_id, set_id, pos)
+        select m.series_id, s.id, m.pos from series_sets s, unnest(s.series) with ordinality m(series_id, pos)
+        where s.id = any(${ids}::int[])
+        on conflict do nothing`;
+      for (const r of rows) this.setCache.set(r.series, r.id);
     }
-    stream.end();
-    // postgres.js 3.4 never settles the stream when the server rejects COPY data after
-    // CopyDone (porsager/postgres#1173), so a refusal shows as a stall: give up after a
-    // generous time; the transaction then rolls back and the keeper isolates the batch.
-    const limitMs = 30_000 + n / 10;
-    let timer: NodeJS.Timeout | undefined;
-    const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StoreError('PGFLEET_STORE_COPY_STALLED',
-        `COPY of ${n} samples did not complete in ${Math.round(limitMs / 1000)} s: PostgreSQL refused the data (postgres.js does not report the reason)`)), limitMs);
+    return keys.map((k) => {
+      const id = this.setCache.get(k);
+      if (id === undefined) throw new Error(`series set ${k.slice(0, 80)} was not created`);
+      return id;
     });
-    try { await Promise.race([done, stalled]); } finally { clearTimeout(timer); }
   }
 
-  async queryRange(q: RangeQuery): Promise<RangeResult> {
-    const out: RangeResult = new Map(q.seriesIds.map((id) => [id, new Map()]));
-    if (q.seriesIds.length === 0) return out;
+  async writeSets(tx: TransactionSql, rows: SetRows, now = Date.now()): Promise<void> {
+    const n = rows.setId.length;
+    if (n === 0) return;
+    await copyText(tx, 'copy sample_sets (set_id, ts, vals) from stdin', n, (i) => {
+      const v = rows.vals[i];
+      let text = `${rows.setId[i]}\t${rows.ts[i]}\t{`;
+      for (let k = 0; k < v.length; k++) text += (k ? ',' : '') + copyFloat(v[k]);
+      return `${text}}\n`;
+    });
+    // A sample in a bucket the rollup job may have closed already reopens that bucket.
+    const redo = { res: [] as string[], setId: [] as number[], ts: [] as number[] };
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      for (const [res, width] of Object.entries(RESOLUTION_MS) as [Exclude<Resolution, 'raw'>, number][]) {
+        const bucket = Math.floor(rows.ts[i] / width) * width;
+        if (bucket + width > now - ROLLUP_GRACE_MS[res] - ROLLUP_LATE_SLACK_MS) continue;
+        // One mark per bucket: ON CONFLICT DO UPDATE may not touch a row twice in one statement.
+        const key = `${res}:${rows.setId[i]}:${bucket}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        redo.res.push(res); redo.setId.push(rows.setId[i]); redo.ts.push(bucket);
+      }
+    }
+    if (redo.res.length > 0) {
+      // Keepers mark in one order (resolution, set, bucket), so two batches cannot deadlock on marks.
+      const order = redo.res.map((_, i) => i).sort((a, b) => redo.res[a].localeCompare(redo.res[b]) || redo.setId[a] - redo.setId[b] || redo.ts[a] - redo.ts[b]);
+      for (const k of ['res', 'setId', 'ts'] as const) (redo[k] as unknown[]) = order.map((i) => redo[k][i]);
+      await tx`insert into rollup_redo (resolution, set_id, ts)
+        select * from unnest(${redo.res}::text[], ${redo.setId}::int[], ${redo.ts}::bigint[])
+        on conflict (resolution, set_id, ts) do update set id = nextval('rollup_redo_id')`;
+    }
+  }
+
+  async queryRange(q: RangeQuery): Promise<RangeAnswer> {
+    const resolution = q.resolution ?? resolutionForStep(q.stepMs);
+    const buckets: RangeResult = new Map(q.seriesIds.map((id) => [id, new Map()]));
+    const answer = { resolution, buckets };
+    if (q.seriesIds.length === 0) return answer;
+    // A gauge's rate needs consecutive samples; rollups keep increases for counters only.
+    if (resolution === 'raw' || (q.fn === 'rate' && q.kind !== 'counter')) {
+      await this.rawBuckets(q, q.seriesIds, q.from, q.to, buckets);
+      return answer;
+    }
+    const width = RESOLUTION_MS[resolution];
+    const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
+    // Series found in a set the rollup leaves out (1m: collected every minute or slower, where
+    // a 1-minute rollup would be as large as the samples) are read raw over the whole range.
+    const rolled = await this.sql<{ series_id: number; rolled: boolean }[]>`
+      select m.series_id, bool_and(${resolution === '1h'}::boolean or coalesce(s.interval_ms, 0) < ${width}) as rolled
+      from series_set_members m join series_sets s on s.id = m.set_id
+      where m.series_id = any(${q.seriesIds}::int[]) group by 1`;
+    const fromRollup = rolled.filter((r) => r.rolled).map((r) => r.series_id);
+    const rawOnly = q.seriesIds.filter((id) => !fromRollup.includes(id));
+    const [state] = await this.sql<{ done_to: number }[]>`select done_to from rollup_state where resolution = ${resolution}`;
+    // Buckets after the rollup's end come from raw samples; the cut is step-aligned, so no bucket mixes both.
+    const cut = Math.max(q.from, Math.min(q.to, Math.floor((state?.done_to ?? 0) / q.stepMs) * q.stepMs));
+    if (fromRollup.length > 0 && cut > q.from) {
+      const step = q.stepMs;
+      const rows = q.kind === 'counter'
+        ? q.fn === 'rate'
+          ? await this.sql<{ series_id: number; b: number; v: number }[]>`
+              select m.series_id, (r.ts / ${step}::bigint) * ${step}::bigint as b, sum(r.av[m.pos]) * 1000.0 / (count(*) * ${width}::float8) as v
+              from ${this.sql(table)} r join series_set_members m on m.set_id = r.set_id
+              where m.series_id = any(${fromRollup}::int[]) and r.ts >= ${q.from}::bigint and r.ts < ${cut}::bigint
+              group by 1, 2`
+          : await this.sql<{ series_id: number; b: number; v: number }[]>`
+              select m.series_id, (r.ts / ${step}::bigint) * ${step}::bigint as b, (array_agg(r.lst[m.pos] order by r.ts desc))[1] as v
+              from ${this.sql(table)} r join series_set_members m on m.set_id = r.set_id
+              where m.series_id = any(${fromRollup}::int[]) and r.ts >= ${q.from}::bigint and r.ts < ${cut}::bigint
+              group by 1, 2`
+        : await this.sql<{ series_id: number; b: number; v: number }[]>`
+            select m.series_id, (r.ts / ${step}::bigint) * ${step}::bigint as b, sum(r.av[m.pos] * r.n) / sum(r.n) as v
+            from ${this.sql(table)} r join series_set_members m on m.set_id = r.set_id
+            where m.series_id = any(${fromRollup}::int[]) and r.ts >= ${q.from}::bigint and r.ts < ${cut}::bigint
+            group by 1, 2`;
+      for (const r of rows) buckets.get(r.series_id)!.set(Number(r.b), r.v);
+    }
+    if (fromRollup.length > 0 && cut < q.to) await this.rawBuckets(q, fromRollup, cut, q.to, buckets);
+    if (rawOnly.length > 0) await this.rawBuckets(q, rawOnly, q.from, q.to, buckets);
+    return answer;
+  }
+
+  /** Step buckets over [from, to) computed here from raw samples: recent rows and compacted chunks. */
+  private async rawBuckets(q: RangeQuery, ids: number[], from: number, to: number, out: RangeResult): Promise<void> {
+    // A rate needs the sample before the first bucket.
+    const lookback = q.fn === 'rate' ? Math.max(q.stepMs, 120_000) : 0;
+    const samples = await this.readRaw(ids, from - lookback, to);
     const step = q.stepMs;
-    const rows = q.fn === 'rate'
-      ? await this.sql<{ series_id: number; b: string; v: number }[]>`
-          select series_id, (ts / ${step}::bigint) * ${step}::bigint as b, avg(r)::float8 as v from (
-            select series_id, ts,
-              (case when d < 0 then value else d end) * 1000.0 / dt as r
-            from (
-              select series_id, ts, value, value - lag(value) over w as d, ts - lag(ts) over w as dt
-              from samples
-              where series_id = any(${q.seriesIds}::int[]) and ts >= ${q.from - Math.max(step, 120_000)}::bigint and ts < ${q.to}::bigint
-              window w as (partition by series_id order by ts)
-            ) x where dt > 0
-          ) y where ts >= ${q.from}::bigint
-          group by 1, 2`
-      : await this.sql<{ series_id: number; b: string; v: number }[]>`
-          select series_id, (ts / ${step}::bigint) * ${step}::bigint as b, avg(value)::float8 as v
-          from samples
-          where series_id = any(${q.seriesIds}::int[]) and ts >= ${q.from}::bigint and ts < ${q.to}::bigint
-          group by 1, 2`;
-    for (const r of rows) out.get(r.series_id)!.set(Number(r.b), r.v);
+    for (const [id, s] of samples) {
+      // Per bucket: the sum and count of values, or the increase and the time it took.
+      const acc = new Map<number, { a: number; b: number }>();
+      const add = (ts: number, a: number, b: number) => {
+        const bucket = Math.floor(ts / step) * step;
+        const x = acc.get(bucket);
+        if (x) { x.a += a; x.b += b; } else acc.set(bucket, { a, b });
+      };
+      for (let i = 0; i < s.ts.length; i++) {
+        if (s.ts[i] < from) continue;
+        if (q.fn === 'value') { add(s.ts[i], s.values[i], 1); continue; }
+        if (i === 0) continue;
+        const dt = s.ts[i] - s.ts[i - 1];
+        if (dt <= 0) continue;
+        const d = s.values[i] - s.values[i - 1];
+        // A drop is a reset (restart, pg_stat_reset): the new value is the increase since.
+        add(s.ts[i], d < 0 ? s.values[i] : d, dt / 1000);
+      }
+      const target = out.get(id)!;
+      for (const [bucket, { a, b }] of acc) target.set(bucket, a / b);
+    }
+  }
+
+  /** Raw samples of each series in [from, to), oldest first, from recent rows and compacted chunks. */
+  async readRaw(ids: number[], from: number, to: number): Promise<Map<number, { ts: number[]; values: number[] }>> {
+    const out = new Map<number, { ts: number[]; values: number[] }>();
+    if (ids.length === 0) return out;
+    const [rows, chunks] = await Promise.all([
+      this.sql<{ series_id: number; ts: number[]; v: number[] }[]>`
+        select m.series_id, array_agg(r.ts::float8 order by r.ts) as ts, array_agg(r.vals[m.pos] order by r.ts) as v
+        from sample_sets r join series_set_members m on m.set_id = r.set_id
+        where m.series_id = any(${ids}::int[]) and r.ts >= ${from}::bigint and r.ts < ${to}::bigint
+        group by 1`,
+      this.sql<{ series_id: number; data: Uint8Array }[]>`
+        select series_id, data from sample_chunks
+        where series_id = any(${ids}::int[]) and ts >= ${Math.floor(from / DAY_MS) * DAY_MS}::bigint and ts < ${to}::bigint
+          and last_ts >= ${from}::bigint and first_ts < ${to}::bigint
+        order by series_id, ts`,
+    ]);
+    const put = (id: number, ts: number, v: number) => {
+      let s = out.get(id);
+      if (!s) { s = { ts: [], values: [] }; out.set(id, s); }
+      s.ts.push(ts); s.values.push(v);
+    };
+    for (const c of chunks) {
+      const d = decodeChunk(c.data);
+      for (let i = 0; i < d.ts.length; i++) if (d.ts[i] >= from && d.ts[i] < to) put(c.series_id, d.ts[i], d.values[i]);
+    }
+    for (const r of rows) for (let i = 0; i < r.ts.length; i++) put(r.series_id, r.ts[i], r.v[i]);
+    // Chunks and rows hold different days, except data that arrived after its day was compacted.
+    if (chunks.length > 0) {
+      for (const s of out.values()) {
+        let sorted = true;
+        for (let i = 1; i < s.ts.length && sorted; i++) sorted = s.ts[i - 1] <= s.ts[i];
+        if (sorted) continue;
+        const order = s.ts.map((_, i) => i).sort((a, b) => s.ts[a] - s.ts[b]);
+        s.ts = order.map((i) => s.ts[i]);
+        s.values = order.map((i) => s.values[i]);
+      }
+    }
     return out;
   }
 
   async queryLast(seriesIds: number[], at: number, lookbackMs: number) {
     const out = new Map<number, { ts: number; value: number }>();
     if (seriesIds.length === 0) return out;
-    const rows = await this.sql<{ series_id: number; ts: string; value: number }[]>`
-      select distinct on (series_id) series_id, ts, value from samples
-      where series_id = any(${seriesIds}::int[]) and ts <= ${at}::bigint and ts > ${at - lookbackMs}::bigint
-      order by series_id, ts desc`;
+    const rows = await this.sql<{ series_id: number; ts: number; value: number }[]>`
+      select distinct on (m.series_id) m.series_id, r.ts, r.vals[m.pos] as value
+      from sample_sets r join series_set_members m on m.set_id = r.set_id
+      where m.series_id = any(${seriesIds}::int[]) and r.ts <= ${at}::bigint and r.ts > ${at - lookbackMs}::bigint
+      order by m.series_id, r.ts desc`;
     for (const r of rows) out.set(r.series_id, { ts: Number(r.ts), value: r.value });
     return out;
   }
 
-  async ensurePartitions(from: number, to: number): Promise<string[]> {
-    const days: number[] = [];
-    for (let day = Math.floor(from / DAY_MS) * DAY_MS; day < to; day += DAY_MS) days.push(day);
-    if (days.length === 0) return [];
-    // Asked every batch, not cached: another process's retention may have dropped one.
-    const missing = await this.sql<{ parent: string; day: number }[]>`
-      select p as parent, d as day from unnest(${[...DAY_PARTITIONED]}::text[]) p, unnest(${days}::bigint[]) d
-      where to_regclass(p || '_' || to_char(to_timestamp(d / 1000) at time zone 'UTC', 'YYYYMMDD')) is null`;
-    const created: string[] = [];
-    for (const { parent, day } of missing) {
-      const name = partitionName(parent, day);
-      // Two processes may race here; "already exists" from the loser is fine.
-      try {
-        await this.sql.unsafe(`create table if not exists ${name} partition of ${parent} for values from (${day}) to (${day + DAY_MS})`);
-      } catch (err) {
-        if (!/already exists/.test((err as Error).message)) throw err;
-      }
-      created.push(name);
-    }
-    return created;
+  ensurePartitions(from: number, to: number): Promise<string[]> {
+    return ensurePartitions(this.sql, INGEST_TABLES, from, to);
   }
 
-  async dropPartitionsBefore(before: number): Promise<string[]> {
+  async applyRetention(retention: Retention, now: number): Promise<string[]> {
+    const days: [PartitionedTable, number][] = [
+      ['sample_sets', retention.samplesDays], ['sample_chunks', retention.samplesDays],
+      ['rollups_1m', retention.rollup1mDays], ['rollups_1h', retention.rollup1hDays],
+      ['statement_stats', retention.statementsDays], ['activity_samples', retention.statementsDays],
+    ];
     const dropped: string[] = [];
-    for (const parent of DAY_PARTITIONED) {
-      for (const p of await this.listPartitions(parent)) {
-        if (p.to > before) continue;
-        await this.sql.unsafe(`drop table if exists ${p.name}`);
-        dropped.push(p.name);
-      }
-    }
+    for (const [table, d] of days) dropped.push(...await dropPartitionsBefore(this.sql, table, now - d * DAY_MS));
+    await this.sql`delete from rollup_redo where ts < ${now - Math.min(retention.samplesDays, retention.rollup1mDays) * DAY_MS}::bigint`;
     return dropped;
   }
-
-  async partitionRange() {
-    const parts = await this.listPartitions();
-    if (parts.length === 0) return undefined;
-    return { from: Math.min(...parts.map((p) => p.from)), to: Math.max(...parts.map((p) => p.to)) };
-  }
-
-  private async listPartitions(parent = 'samples'): Promise<{ name: string; from: number; to: number }[]> {
-    const rows = await this.sql<{ name: string; bound: string }[]>`
-      select c.relname as name, pg_get_expr(c.relpartbound, c.oid) as bound
-      from pg_inherits i join pg_class c on c.oid = i.inhrelid
-      where i.inhparent = ${parent}::regclass`;
-    return rows.flatMap((r) => {
-      const m = /FROM \('?(-?\d+)'?\) TO \('?(-?\d+)'?\)/.exec(r.bound);
-      return m ? [{ name: r.name, from: Number(m[1]), to: Number(m[2]) }] : [];
-    });
-  }
 }
 
-/** COPY text form of a float8: NaN and infinities spelled as PostgreSQL reads them. */
-function copyFloat(v: number): string {
-  if (Number.isFinite(v)) return String(v);
-  if (Number.isNaN(v)) return 'NaN';
-  return v > 0 ? 'Infinity' : '-Infinity';
+/** The rollup a step reads: the coarsest whose buckets fit in one step. */
+export function resolutionForStep(stepMs: number): Resolution {
+  if (stepMs >= RESOLUTION_MS['1h']) return '1h';
+  if (stepMs >= RESOLUTION_MS['1m']) return '1m';
+  return 'raw';
 }
+

@@ -18,30 +18,71 @@ export interface MetricInfo {
 
 export interface StoredMetric extends MetricInfo { id: number }
 
-/** Samples as three parallel arrays, the shape COPY wants. */
-export interface SampleColumns {
-  seriesId: number[];
+/**
+ * Most series in one set: a message with more points is stored as several sets, so each
+ * row's arrays stay inline (under PostgreSQL's ~2 kB TOAST threshold, rollup rows included).
+ */
+export const MAX_SET_MEMBERS = 50;
+
+/** The ordered series one metrics message carries (one collector run on one owner), or a run of at most MAX_SET_MEMBERS of them. */
+export interface SeriesSet {
+  ownerKind: 'i' | 'n';
+  ownerId: number;
+  series: number[];
+  /** Per member: whether it is a counter. */
+  counters: boolean[];
+  intervalMs?: number;
+}
+
+/** Raw samples as parallel columns, one entry per message: its set, its time, one value per member. */
+export interface SetRows {
+  setId: number[];
   ts: number[];
-  value: number[];
+  vals: ArrayLike<number>[];
 }
 
 export const SERIES_FNS = ['value', 'rate'] as const;
 export type SeriesFn = (typeof SERIES_FNS)[number];
 
+/** Where a range query reads: raw samples (recent rows and compacted chunks), or a rollup. */
+export const RESOLUTIONS = ['raw', '1m', '1h'] as const;
+export type Resolution = (typeof RESOLUTIONS)[number];
+export const RESOLUTION_MS: Record<Exclude<Resolution, 'raw'>, number> = { '1m': 60_000, '1h': 3_600_000 };
+
 export interface RangeQuery {
   seriesIds: number[];
+  /** Aligned to `stepMs`. */
   from: number;
   to: number;
   stepMs: number;
   fn: SeriesFn;
+  /** The metric's kind: rollups keep increases for counters, averages for gauges. */
+  kind: MetricKind;
+  /** Read this resolution instead of the one the step picks (tests, comparisons). */
+  resolution?: Resolution;
 }
 
 /** Per series: bucket start → value. */
 export type RangeResult = Map<number, Map<number, number>>;
 
+export interface RangeAnswer {
+  /** The resolution the step picked (some series may still come from raw samples, see docs/storage.md). */
+  resolution: Resolution;
+  buckets: RangeResult;
+}
+
+/** How long each kind of data is kept, in days. */
+export interface Retention {
+  samplesDays: number;
+  rollup1mDays: number;
+  rollup1hDays: number;
+  /** Query statistics and activity samples. */
+  statementsDays: number;
+}
+
 /**
- * The time-series storage behind one interface, so the store issue can change
- * the layout (chunks, rollups) without touching the keeper or the API.
+ * The time-series storage behind one interface: the keeper writes through it, the
+ * API reads through it, the worker maintains it (rollups, compaction, retention).
  */
 export interface TimeseriesStore {
   /** Registers metrics (new ones, or kind/unit/interval changes); returns every metric by name. */
@@ -49,20 +90,22 @@ export interface TimeseriesStore {
   metricByName(name: string): Promise<StoredMetric | undefined>;
   /** Series ids for the keys, creating missing series; same order as `keys`. Runs outside any batch transaction. */
   resolveSeries(keys: SeriesKey[]): Promise<number[]>;
+  /** Set ids for the sets, creating missing ones; same order. Runs outside any batch transaction. */
+  resolveSets(sets: SeriesSet[]): Promise<number[]>;
   /** Every series of one metric for the owners. */
   findSeries(owners: { kind: 'i' | 'n'; id: number }[], metricId: number): Promise<{ id: number; labels: Record<string, string> }[]>;
-  /** Writes samples inside the caller's transaction. */
-  writeSamples(tx: TransactionSql, rows: SampleColumns): Promise<void>;
-  /** Bucketed values (avg of the value or of the per-second rate in each bucket). */
-  queryRange(q: RangeQuery): Promise<RangeResult>;
-  /** Last value of each series at or before `at` (within `lookbackMs`). */
+  /** Writes raw samples inside the caller's transaction; marks rollup buckets that late samples reopen. */
+  writeSets(tx: TransactionSql, rows: SetRows, now?: number): Promise<void>;
+  /** Bucketed values: avg of the value, or of the per-second rate, in each step bucket. */
+  queryRange(q: RangeQuery): Promise<RangeAnswer>;
+  /** Raw samples of each series in [from, to), oldest first: recent rows and compacted chunks. */
+  readRaw(seriesIds: number[], from: number, to: number): Promise<Map<number, { ts: number[]; values: number[] }>>;
+  /** Last value of each series at or before `at` (within `lookbackMs`, recent raw samples only). */
   queryLast(seriesIds: number[], at: number, lookbackMs: number): Promise<Map<number, { ts: number; value: number }>>;
-  /** Creates partitions covering [from, to). */
+  /** Creates the partitions of the ingest tables covering [from, to). */
   ensurePartitions(from: number, to: number): Promise<string[]>;
-  /** Drops partitions that end at or before `before`. */
-  dropPartitionsBefore(before: number): Promise<string[]>;
-  /** Earliest time a sample can be stored at, and the latest (partitions exist). */
-  partitionRange(): Promise<{ from: number; to: number } | undefined>;
+  /** Drops whole partitions past each kind's retention; returns their names. */
+  applyRetention(retention: Retention, now: number): Promise<string[]>;
 }
 
 export type { Sql };

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { RESOLUTIONS } from '../../store/index.ts';
 
 /** Response and parameter schemas: they validate, type and document (OpenAPI) at once. */
 export const ErrorReply = Type.Object({
@@ -34,6 +35,7 @@ export const SeriesQuery = Type.Object({
 export const SeriesReply = Type.Object({
   instance: Type.String(), metric: Type.String(), kind: Type.String(), unit: NullableString,
   fn: Type.String(), from: Type.Number(), to: Type.Number(), step_ms: Type.Number(),
+  resolution: Type.Union(RESOLUTIONS.map((r) => Type.Literal(r)), { description: 'where the values were read: raw samples, 1-minute or 1-hour rollups (docs/storage.md)' }),
   series: Type.Array(Type.Object({ labels: Type.Record(Type.String(), Type.String()), points: Type.Array(Point) })),
 });
 

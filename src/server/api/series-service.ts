@@ -1,5 +1,5 @@
 import type { MetricDef } from '../../catalog/index.ts';
-import type { InstanceRow, SeriesFn, Store } from '../../store/index.ts';
+import { resolutionForStep, type InstanceRow, type Resolution, type SeriesFn, type Store } from '../../store/index.ts';
 import { ApiError } from './errors.ts';
 import { chooseStep, checkWindow } from './time.ts';
 
@@ -28,6 +28,7 @@ export interface SeriesResponse {
   from: number;
   to: number;
   step_ms: number;
+  resolution: Resolution;
   series: { labels: Record<string, string>; points: [number, number | null][] }[];
 }
 
@@ -58,7 +59,7 @@ export class SeriesService {
     const fn: SeriesFn = req.fn ?? (kind === 'counter' ? 'rate' : 'value');
     const step = chooseStep(req.from, req.to, req.maxPoints, stored?.interval_ms ?? 1000);
     const first = Math.floor(req.from / step) * step;
-    const base = { instance: instance.name, metric: req.metric, kind, unit: stored?.unit ?? known?.unit ?? null, fn, from: req.from, to: req.to, step_ms: step };
+    const base = { instance: instance.name, metric: req.metric, kind, unit: stored?.unit ?? known?.unit ?? null, fn, from: req.from, to: req.to, step_ms: step, resolution: resolutionForStep(step) };
     if (!stored) return { ...base, series: [] };
 
     const owners: { kind: 'i' | 'n'; id: number }[] = [{ kind: 'i', id: instance.id }];
@@ -74,7 +75,7 @@ export class SeriesService {
     }
     const match = Object.entries(req.match ?? {});
     const series = all.filter((s) => match.every(([k, v]) => s.labels[k] === v));
-    const buckets = await this.store.timeseries.queryRange({ seriesIds: series.map((s) => s.id), from: first, to: req.to, stepMs: step, fn });
+    const { buckets } = await this.store.timeseries.queryRange({ seriesIds: series.map((s) => s.id), from: first, to: req.to, stepMs: step, fn, kind });
 
     // Group: each output series combines the input series with the same projected labels.
     const groups = new Map<string, { labels: Record<string, string>; values: Map<number, number>; counts: Map<number, number> }>();

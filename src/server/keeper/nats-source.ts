@@ -51,6 +51,11 @@ export interface NatsSourceOptions {
   maxBatch?: number;
   /** How long a partial batch waits for more messages. */
   maxWaitMs?: number;
+  /**
+   * Batches stored at once (default 2): while one commits, the next is decoded and
+   * prepared, so neither the keeper nor PostgreSQL waits for the other.
+   */
+  concurrency?: number;
   onError?: (err: unknown) => void;
 }
 
@@ -106,27 +111,35 @@ export class NatsSource {
 
   private async process(maxBatch: number): Promise<void> {
     const maxWait = this.opts.maxWaitMs ?? 50;
+    const concurrency = Math.max(1, this.opts.concurrency ?? 2);
+    const inFlight = new Set<Promise<void>>();
     let backoff = 200;
     while (!this.stopped) {
-      if (this.buffer.length === 0) {
-        await new Promise<void>((r) => { this.wake = r; setTimeout(r, 200); });
+      if (this.buffer.length === 0 || inFlight.size >= concurrency) {
+        const woken = new Promise<void>((r) => { this.wake = r; setTimeout(r, 200); });
+        await (inFlight.size >= concurrency ? Promise.race(inFlight) : woken);
         this.wake = undefined;
         continue;
       }
       if (this.buffer.length < maxBatch) await new Promise((r) => setTimeout(r, maxWait));
       const batch = this.buffer.splice(0, maxBatch);
       const items: Incoming[] = batch.map((m) => ({ bytes: m.data, source: `nats:${m.subject}` }));
-      try {
-        await this.keeper.ingest(items);
-        for (const m of batch) m.ack();
-        backoff = 200;
-      } catch (err) {
-        this.opts.onError?.(err);
-        for (const m of batch) m.nak(backoff);
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, 10_000);
-      }
+      const run = (async () => {
+        try {
+          await this.keeper.ingest(items);
+          for (const m of batch) m.ack();
+          backoff = 200;
+        } catch (err) {
+          this.opts.onError?.(err);
+          for (const m of batch) m.nak(backoff);
+          await new Promise((r) => setTimeout(r, backoff));
+          backoff = Math.min(backoff * 2, 10_000);
+        }
+      })();
+      inFlight.add(run);
+      void run.finally(() => { inFlight.delete(run); this.wake?.(); });
     }
+    await Promise.all(inFlight);
   }
 
   /** Stops pulling, finishes the batch in hand, and returns. Unprocessed messages are redelivered later. */

@@ -1,15 +1,23 @@
 import type { TransactionSql } from 'postgres';
 import type { Envelope } from '../../protocol/index.ts';
-import type { ActivityMessage, SampleColumns, StatementsMessage, Store, SeriesKey } from '../../store/index.ts';
+import { MAX_SET_MEMBERS, type ActivityMessage, type SeriesKey, type SeriesSet, type SetRows, type StatementsMessage, type Store } from '../../store/index.ts';
+import type { MetricsData } from '../../protocol/index.ts';
 import type { Accepted, Receiver } from './receiver.ts';
 
-/** Writes every message type into the store: samples by COPY, inventory, heartbeats, events, statements, activity, last-seen times. */
+/** Writes every message type into the store: samples by COPY (one row per message and series set), inventory, heartbeats, events, statements, activity, last-seen times. */
 export class StoreReceiver implements Receiver {
   readonly name = 'store';
-  /** Series ids resolved in `prepare`, per metrics envelope. */
+  /** Series set resolved in `prepare`, per metrics envelope. */
   private readonly prepared = new WeakMap<Envelope, number[]>();
+  /** Per owner and collector: the shape of the last message and its set. */
+  private readonly shapes = new Map<string, { signature: string[]; setIds: number[] }>();
   /** Cluster and node ids resolved in `prepare`, per inventory or heartbeat envelope. */
   private readonly placed = new WeakMap<Envelope, { clusterId: number; nodeId: number }>();
+
+  private instanceSeen = new Map<number, number>();
+  private agentSeq = new Map<number, number>();
+  private touchedAt = 0;
+  private touching = false;
 
   constructor(private readonly store: Store) {}
 
@@ -22,23 +30,17 @@ export class StoreReceiver implements Receiver {
         this.placed.set(env, { clusterId: 0, nodeId: await this.store.inventory.nodeId(env.data.node) });
       }
     }
-    const timed = batch.filter((a) => a.env.type === 'statements' || a.env.type === 'activity');
-    if (timed.length > 0) await this.store.timeseries.ensurePartitions(Math.min(...timed.map((a) => a.env.ts)), Math.max(...timed.map((a) => a.env.ts)) + 1);
-    const metrics = batch.filter((a) => a.env.type === 'metrics');
-    if (metrics.length === 0) return;
-    const infos = new Map<string, { name: string; kind: 'gauge' | 'counter'; unit?: string; interval_ms?: number }>();
     let minTs = Infinity;
     let maxTs = -Infinity;
-    for (const { env } of metrics) {
-      if (env.type !== 'metrics') continue;
+    for (const { env } of batch) {
+      if (env.type !== 'statements' && env.type !== 'activity' && env.type !== 'metrics') continue;
       minTs = Math.min(minTs, env.ts);
       maxTs = Math.max(maxTs, env.ts);
-      for (const f of env.data.metrics) infos.set(f.name, { name: f.name, kind: f.kind, unit: f.unit, interval_ms: env.data.interval_ms });
     }
-    const byName = await this.store.timeseries.ensureMetrics([...infos.values()]);
-    await this.store.timeseries.ensurePartitions(minTs, maxTs + 1);
-    const keys: SeriesKey[] = [];
-    const owners: Envelope[] = [];
+    if (minTs <= maxTs) await this.store.timeseries.ensurePartitions(minTs, maxTs + 1);
+    const metrics = batch.filter((a) => a.env.type === 'metrics');
+    if (metrics.length === 0) return;
+    const misses: { a: Accepted; owner: { kind: 'i' | 'n'; id: number }; cacheKey: string; signature: string[] }[] = [];
     const nodeOf = new Map<string, number>();
     for (const a of metrics) {
       if (a.env.type !== 'metrics') continue;
@@ -50,43 +52,73 @@ export class StoreReceiver implements Receiver {
         if (id === undefined) { id = await this.store.inventory.nodeId(a.env.data.node ?? a.env.agent); nodeOf.set(a.env.agent, id); }
         owner = { kind: 'n', id };
       }
+      // A collector sends the same metrics with the same labels run after run: compare the
+      // message with the last one's shape instead of resolving every label set again.
+      const cacheKey = `${owner.kind}${owner.id}/${a.env.data.collector}`;
+      const known = this.shapes.get(cacheKey);
+      if (known && sameShape(a.env.data, known.signature)) { this.prepared.set(a.env, known.setIds); continue; }
+      misses.push({ a, owner, cacheKey, signature: shapeOf(a.env.data) });
+    }
+    if (misses.length === 0) return;
+    const infos = new Map<string, { name: string; kind: 'gauge' | 'counter'; unit?: string; interval_ms?: number }>();
+    for (const { a } of misses) {
+      if (a.env.type !== 'metrics') continue;
+      for (const f of a.env.data.metrics) infos.set(f.name, { name: f.name, kind: f.kind, unit: f.unit, interval_ms: a.env.data.interval_ms });
+    }
+    const byName = await this.store.timeseries.ensureMetrics([...infos.values()]);
+    const keys: SeriesKey[] = [];
+    for (const { a, owner } of misses) {
+      if (a.env.type !== 'metrics') continue;
       for (const f of a.env.data.metrics) {
         const metricId = byName.get(f.name)!.id;
-        for (const p of f.points) {
-          keys.push({ ownerKind: owner.kind, ownerId: owner.id, metricId, labels: p.l ?? {} });
-          owners.push(a.env);
-        }
+        for (const p of f.points) keys.push({ ownerKind: owner.kind, ownerId: owner.id, metricId, labels: p.l ?? {} });
       }
     }
     const ids = await this.store.timeseries.resolveSeries(keys);
-    for (let i = 0; i < ids.length; i++) {
-      let list = this.prepared.get(owners[i]);
-      if (!list) { list = []; this.prepared.set(owners[i], list); }
-      list.push(ids[i]);
-    }
+    // A message's series are stored as sets of at most MAX_SET_MEMBERS, so a row's arrays stay
+    // small enough to be kept inline (PostgreSQL moves values past ~2 kB to TOAST, and reading
+    // one member of a TOASTed array decompresses all of it).
+    const sets: SeriesSet[] = [];
+    const setsOf: number[] = [];
+    let i = 0;
+    misses.forEach(({ a, owner }, k) => {
+      if (a.env.type !== 'metrics') return;
+      const series: number[] = [];
+      const counters: boolean[] = [];
+      for (const f of a.env.data.metrics) for (let p = 0; p < f.points.length; p++) { series.push(ids[i++]); counters.push(f.kind === 'counter'); }
+      for (let from = 0; from < series.length; from += MAX_SET_MEMBERS) {
+        sets.push({ ownerKind: owner.kind, ownerId: owner.id, series: series.slice(from, from + MAX_SET_MEMBERS), counters: counters.slice(from, from + MAX_SET_MEMBERS), intervalMs: a.env.data.interval_ms });
+        setsOf.push(k);
+      }
+    });
+    const setIds = await this.store.timeseries.resolveSets(sets);
+    if (this.shapes.size > MAX_SHAPES) this.shapes.clear();
+    misses.forEach((m, k) => {
+      // A message without points has no set: nothing to store.
+      const mine = setIds.filter((_, j) => setsOf[j] === k);
+      this.prepared.set(m.a.env, mine);
+      this.shapes.set(m.cacheKey, { signature: m.signature, setIds: mine });
+    });
   }
 
   async write(tx: TransactionSql, batch: Accepted[]): Promise<void> {
-    const rows: SampleColumns = { seriesId: [], ts: [], value: [] };
+    const rows: SetRows = { setId: [], ts: [], vals: [] };
     const statements: StatementsMessage[] = [];
     const activity: ActivityMessage[] = [];
-    const instanceSeen = new Map<number, number>();
-    const agentSeq = new Map<number, number>();
     for (const a of batch) {
       const { env } = a;
-      agentSeq.set(a.agentId, Math.max(agentSeq.get(a.agentId) ?? 0, env.seq));
-      if (a.instanceId !== undefined) instanceSeen.set(a.instanceId, Math.max(instanceSeen.get(a.instanceId) ?? 0, env.ts));
       switch (env.type) {
         case 'metrics': {
-          const ids = this.prepared.get(env) ?? [];
-          let i = 0;
+          const first = rows.setId.length;
+          const setIds = this.prepared.get(env) ?? [];
+          let vals: number[] = [];
           for (const f of env.data.metrics) {
             for (const p of f.points) {
-              rows.seriesId.push(ids[i++]);
-              rows.ts.push(env.ts);
-              rows.value.push(p.v);
+              vals.push(p.v);
+              if (vals.length === MAX_SET_MEMBERS) { rows.setId.push(setIds[rows.setId.length - first]); rows.ts.push(env.ts); rows.vals.push(vals); vals = []; }
             }
           }
+          if (vals.length > 0) { rows.setId.push(setIds[rows.setId.length - first]); rows.ts.push(env.ts); rows.vals.push(vals); }
           break;
         }
         case 'inventory':
@@ -111,7 +143,71 @@ export class StoreReceiver implements Receiver {
     }
     await this.store.statements.writeStatements(tx, statements);
     await this.store.statements.writeActivity(tx, activity);
-    await this.store.timeseries.writeSamples(tx, rows);
-    await this.store.inventory.touch(tx, instanceSeen, agentSeq);
+    await this.store.timeseries.writeSets(tx, rows);
   }
+
+  /**
+   * Last-seen times and sequence numbers are written after the commit, at most once a
+   * second, outside the batch transaction: updating the same agent and instance rows in
+   * every batch would serialise concurrent batches (and keepers) on their row locks.
+   */
+  async committed(batch: Accepted[]): Promise<void> {
+    for (const { env, agentId, instanceId } of batch) {
+      this.agentSeq.set(agentId, Math.max(this.agentSeq.get(agentId) ?? 0, env.seq));
+      if (instanceId !== undefined) this.instanceSeen.set(instanceId, Math.max(this.instanceSeen.get(instanceId) ?? 0, env.ts));
+    }
+    if (Date.now() - this.touchedAt < TOUCH_EVERY_MS || this.touching) return;
+    const instances = this.instanceSeen;
+    const agents = this.agentSeq;
+    this.instanceSeen = new Map();
+    this.agentSeq = new Map();
+    this.touching = true;
+    this.touchedAt = Date.now();
+    try {
+      await this.store.inventory.touch(this.store.sql, instances, agents);
+    } catch {
+      // Another keeper touching the same rows, or the store is gone: keep them for the next time.
+      for (const [id, ts] of instances) this.instanceSeen.set(id, Math.max(this.instanceSeen.get(id) ?? 0, ts));
+      for (const [id, seq] of agents) this.agentSeq.set(id, Math.max(this.agentSeq.get(id) ?? 0, seq));
+    } finally {
+      this.touching = false;
+    }
+  }
+}
+
+/** How often last-seen times are written. */
+const TOUCH_EVERY_MS = 1000;
+
+/** Shapes cached before the cache starts over (a fleet has about one per collector and instance). */
+const MAX_SHAPES = 200_000;
+
+/** What makes two metrics messages share a series set: names, kinds, interval and label sets, in order. */
+function shapeOf(data: MetricsData): string[] {
+  const sig: string[] = [String(data.interval_ms ?? ''), String(data.metrics.length)];
+  for (const f of data.metrics) {
+    sig.push(f.name, f.kind, String(f.points.length));
+    for (const p of f.points) {
+      const l = p.l ?? {};
+      const keys = Object.keys(l);
+      sig.push(String(keys.length));
+      for (const k of keys) sig.push(k, l[k]);
+    }
+  }
+  return sig;
+}
+
+/** Whether `data` has the shape `sig` (as shapeOf would give, without building it). */
+function sameShape(data: MetricsData, sig: string[]): boolean {
+  let i = 0;
+  if (sig[i++] !== String(data.interval_ms ?? '') || sig[i++] !== String(data.metrics.length)) return false;
+  for (const f of data.metrics) {
+    if (sig[i++] !== f.name || sig[i++] !== f.kind || sig[i++] !== String(f.points.length)) return false;
+    for (const p of f.points) {
+      const l = p.l ?? {};
+      const keys = Object.keys(l);
+      if (sig[i++] !== String(keys.length)) return false;
+      for (const k of keys) if (sig[i++] !== k || sig[i++] !== l[k]) return false;
+    }
+  }
+  return i === sig.length;
 }

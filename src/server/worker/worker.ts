@@ -1,9 +1,13 @@
-import type { Store } from '../../store/index.ts';
-import { DAY_MS } from '../../store/index.ts';
+import type { Retention, Store } from '../../store/index.ts';
+import { DAY_MS, PARTITION_WIDTH_MS, ensurePartitions } from '../../store/index.ts';
 
 export interface WorkerOptions {
-  /** Raw samples are kept this many days; whole day partitions are dropped after. */
+  /** Raw samples, query statistics and activity are kept this many days; whole day partitions are dropped after. */
   retentionDays: number;
+  /** 1-minute rollups are kept this many days (default 30). */
+  rollup1mDays?: number;
+  /** 1-hour rollups are kept this many days (default 400). */
+  rollup1hDays?: number;
   /** Days of partitions created ahead. */
   daysAhead?: number;
   everyMs?: number;
@@ -11,7 +15,9 @@ export interface WorkerOptions {
 }
 
 /** A job runs in one process at a time: whoever holds its advisory lock. */
-export const JOB_LOCKS = { partitions: 0x70670001, retention: 0x70670002 } as const;
+export const JOB_LOCKS = {
+  partitions: 0x70670001, retention: 0x70670002, rollup_1m: 0x70670003, rollup_1h: 0x70670004, compaction: 0x70670005,
+} as const;
 export type WorkerJob = keyof typeof JOB_LOCKS;
 
 /**
@@ -21,7 +27,7 @@ export type WorkerJob = keyof typeof JOB_LOCKS;
 export class Worker {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  readonly runs: Record<WorkerJob, number> = { partitions: 0, retention: 0 };
+  readonly runs: Record<WorkerJob, number> = { partitions: 0, retention: 0, rollup_1m: 0, rollup_1h: 0, compaction: 0 };
   failures = 0;
 
   constructor(private readonly store: Store, private readonly opts: WorkerOptions) {}
@@ -38,13 +44,36 @@ export class Worker {
     this.timer = setInterval(tick, this.opts.everyMs ?? 60_000);
   }
 
+  /** How long each kind of data is kept. */
+  get retention(): Retention {
+    return {
+      samplesDays: this.opts.retentionDays, statementsDays: this.opts.retentionDays,
+      rollup1mDays: this.opts.rollup1mDays ?? 30, rollup1hDays: this.opts.rollup1hDays ?? 400,
+    };
+  }
+
   async runAll(now = Date.now()): Promise<void> {
     await this.runJob('partitions', async () => {
-      await this.store.timeseries.ensurePartitions(now - DAY_MS, now + (this.opts.daysAhead ?? 2) * DAY_MS);
+      // From the current partition on: past ones are made by the keeper when data comes for
+      // them, so a day compaction has moved into chunks is not recreated empty.
+      const ahead = now + (this.opts.daysAhead ?? 2) * DAY_MS;
+      await this.store.timeseries.ensurePartitions(now, ahead);
+      await ensurePartitions(this.store.sql, ['rollups_1m'], now, ahead);
+      await ensurePartitions(this.store.sql, ['rollups_1h'], now, now + PARTITION_WIDTH_MS.rollups_1h + DAY_MS);
+    });
+    for (const res of ['1m', '1h'] as const) {
+      await this.runJob(`rollup_${res}`, async () => {
+        const run = await this.store.rollups.run(res, now);
+        if (run.redone) this.opts.log?.('info', `rollup ${res}: ${run.redone} buckets reopened by late samples computed again`);
+      });
+    }
+    await this.runJob('compaction', async () => {
+      const done = await this.store.compactor.run(now);
+      for (const d of done) this.opts.log?.('info', `compacted ${d.day}: ${d.series} series, ${d.samples} samples into ${d.bytes} bytes`);
     });
     await this.runJob('retention', async () => {
       const before = now - this.opts.retentionDays * DAY_MS;
-      const dropped = await this.store.timeseries.dropPartitionsBefore(before);
+      const dropped = await this.store.timeseries.applyRetention(this.retention, now);
       if (dropped.length) this.opts.log?.('info', `retention dropped ${dropped.join(', ')}`);
       // Messages older than retention are refused by the keeper, so their dedup rows can go too.
       await this.store.sql`delete from ingested where received_at < now() - make_interval(days => ${this.opts.retentionDays + 1})`;

@@ -10,6 +10,15 @@ import { isDataError } from '../../keeper/index.ts';
 /** Most envelopes in one request. */
 const MAX_BATCH = 1000;
 
+/** Tries of a batch that lost a deadlock or serialisation conflict before the caller is told to retry (503). */
+const MAX_CONFLICT_ATTEMPTS = 3;
+
+/** SQLSTATE 40P01 (deadlock detected) or 40001 (serialization failure). */
+function isConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
 /**
  * HTTPS ingest for installs without a broker: the same envelopes as on NATS.
  * A request is all or nothing: one bad envelope gets a 400 naming it, and
@@ -41,34 +50,45 @@ export default async function ingestRoutes(app: FastifyInstance, ctx: ApiContext
       }
     },
   }, async (req) => {
-    const body = req.body as Buffer;
-    const isJson = (req.headers['content-type'] ?? '').includes('json');
+    // Fastify parses no body when there is none (no content type needed): that is an empty message.
+    const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
+    // Media types are case-insensitive (RFC 9110), and Fastify matched this parser ignoring case.
+    const isJson = (req.headers['content-type'] ?? '').toLowerCase().includes('json');
     const value = decodeValue(body, isJson ? 'json' : 'msgpack');
     const list = Array.isArray(value) ? value : [value];
     if (list.length === 0) throw new ApiError('PGFLEET_API_BAD_PARAM', 'no envelopes in the request');
     if (list.length > MAX_BATCH) throw new ApiError('PGFLEET_API_BAD_PARAM', `${list.length} envelopes in one request; the limit is ${MAX_BATCH}`);
     const envelopes: Envelope[] = [];
-    const problems: string[] = [];
-    let firstCode: string | undefined;
+    const indexOf: number[] = [];
+    const problems: { i: number; code: string; reason: string }[] = [];
     list.forEach((v, i) => {
-      try { envelopes.push(validateEnvelope(v)); } catch (err) {
+      try { envelopes.push(validateEnvelope(v)); indexOf.push(i); } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
-        firstCode ??= err.code;
-        problems.push(Array.isArray(value) ? `envelope ${i}: ${err.message}` : err.message);
+        problems.push({ i, code: err.code, reason: err.message });
       }
     });
-    if (problems.length > 0) {
-      throw new ApiError(firstCode as ApiErrorCode, `nothing stored: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
-    }
+    // The checks that need the server's clock and settings, on the envelopes that passed, so every bad one is named at once.
     const { ok, dead } = ctx.keeperCheck(envelopes);
-    if (dead.length > 0) throw new ApiError(dead[0].code as ApiErrorCode, `nothing stored: ${dead.map((d) => `seq ${d.seq}: ${d.reason}`).slice(0, 5).join('; ')}`);
-    let result;
-    try {
-      result = await ctx.keeper.ingest(ok.map((envelope) => ({ envelope, source: 'http' })), { isolate: false });
-    } catch (err) {
-      if (isDataError(err)) throw new ApiError('PGFLEET_API_BAD_PARAM', `nothing stored: the store refused the data: ${(err as Error).message}`);
-      throw err;
+    if (dead.length > 0) {
+      const passed = new Set(ok);
+      const failed = envelopes.flatMap((env, j) => (passed.has(env) ? [] : [indexOf[j]]));
+      dead.forEach((d, k) => problems.push({ i: failed[k], code: d.code, reason: d.reason }));
+      problems.sort((a, b) => a.i - b.i);
     }
-    return { accepted: result.accepted, duplicates: result.duplicates };
+    if (problems.length > 0) {
+      const named = problems.slice(0, 5).map((p) => (Array.isArray(value) ? `envelope ${p.i}: ${p.reason}` : p.reason));
+      throw new ApiError(problems[0].code as ApiErrorCode, `nothing stored: ${named.join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await ctx.keeper.ingest(ok.map((envelope) => ({ envelope, source: 'http' })), { isolate: false });
+        return { accepted: result.accepted, duplicates: result.duplicates };
+      } catch (err) {
+        if (isDataError(err)) throw new ApiError('PGFLEET_API_BAD_PARAM', `nothing stored: the store refused the data: ${(err as Error).message}`);
+        // A deadlock or serialisation failure only means a concurrent batch won (requests carrying several agents lock
+        // their rows in message order). The batch was rolled back and is idempotent (dedup on (agent, seq)): run it again.
+        if (!isConflict(err) || attempt === MAX_CONFLICT_ATTEMPTS) throw err;
+      }
+    }
   });
 }

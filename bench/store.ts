@@ -1,0 +1,249 @@
+// The store at fleet scale, on simulated agents (src/simulate: the catalog's families with
+// realistic counters and gauges, statements, activity, heartbeats):
+//  1. ingest: messages published to JetStream → committed by `pgfleet serve --role keeper`
+//     processes, in samples/s, against a raw COPY of the same samples as (series_id, ts, value)
+//     rows into a table without index, in the same PostgreSQL, in the same run;
+//  2. bytes per sample at rest: raw rows (sample_sets) and compacted chunks (sample_chunks),
+//     from pg_total_relation_size of every partition, indexes and TOAST included;
+//  3. chart query latency: 20 series over 24 h and over 30 days through the HTTP API.
+// Prints JSON lines and appends them to bench/RESULTS.md.
+import { parseArgs } from 'node:util';
+import postgres from 'postgres';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { encodeEnvelope, ingestSubject, messageId, type Envelope } from '../src/protocol/index.ts';
+import { collectorsForPreset, loadCatalog } from '../src/catalog/index.ts';
+import { FleetSimulator } from '../src/simulate/index.ts';
+import { DAY_MS, openStore, type Store } from '../src/store/index.ts';
+import { Keeper, StoreReceiver, type Routes } from '../src/server/keeper/index.ts';
+import { MESSAGE_TYPES } from '../src/protocol/index.ts';
+import { startServer } from '../src/server/index.ts';
+import { runPgfleet, startTestNats, startTestPostgres, waitFor, type PgfleetProcess } from '../test/harness/index.ts';
+import { machine, record } from './machine.ts';
+
+const { values } = parseArgs({ options: {
+  agents: { type: 'string', default: '100' }, minutes: { type: 'string', default: '10' }, keepers: { type: 'string', default: '1' },
+  'day-agents': { type: 'string', default: '2' }, days: { type: 'string', default: '30' }, databases: { type: 'string', default: '20' },
+  queries: { type: 'string', default: '40' }, 'no-record': { type: 'boolean', default: false },
+  // Only the ingest phase (for profiling: --keeper-node-args=--cpu-prof).
+  'ingest-only': { type: 'boolean', default: false }, 'keeper-node-args': { type: 'string', default: '' },
+} });
+const AGENTS = Number(values.agents);
+const MINUTES = Number(values.minutes);
+const KEEPERS = Number(values.keepers);
+const DAY_AGENTS = Number(values['day-agents']);
+const DAYS = Number(values.days);
+const DATABASES = Number(values.databases);
+const QUERIES = Number(values.queries);
+const log = (msg: string) => process.stderr.write(`[bench:store] ${msg}\n`);
+const catalog = loadCatalog();
+
+const pg = await startTestPostgres(18, { fsync: 'on', synchronous_commit: 'on', full_page_writes: 'on', max_wal_size: '4GB', shared_buffers: '512MB' });
+const nats = await startTestNats();
+const sql = postgres(pg.url, { max: 2, onnotice: () => {} });
+const [{ version }] = await sql`select current_setting('server_version') as version`;
+const store = await openStore(pg.url);
+const now = Date.now();
+const figures: Record<string, unknown>[] = [];
+
+/** Metric points of the metrics messages: what the store keeps as samples. */
+const samplesOf = (envs: Envelope[]) => envs.reduce((n, e) => n + (e.type === 'metrics' ? e.data.metrics.reduce((m, f) => m + f.points.length, 0) : 0), 0);
+const partitionsBytes = async (parent: string) => (await sql`
+  select coalesce(sum(pg_total_relation_size(c.oid)), 0)::float8 as b from pg_inherits i join pg_class c on c.oid = i.inhrelid
+  where i.inhparent = ${parent}::regclass`)[0].b as number;
+
+// 1. Ingest, end to end ------------------------------------------------------------------
+const sim = new FleetSimulator(catalog, { agents: AGENTS, seed: 1, prefix: 'ing' });
+const end = now - 60_000;
+const start = end - MINUTES * 60_000;
+// Warm-up: the fleet's first minutes, up to its slowest collector's interval, register its
+// series and sets, as in a server that has been running.
+const slowest = Math.max(...collectorsForPreset(catalog, 'standard').map((c) => c.interval_s * 1000));
+const warm = sim.tick(start - slowest - 60_000, start);
+const envs = sim.tick(start, end);
+const samples = samplesOf(envs);
+await store.timeseries.ensurePartitions(start - 60_000, now + DAY_MS);
+const encoded = envs.map((e) => ({ subject: ingestSubject('sim', e.agent, e.type), id: messageId(e.agent, e.seq), bytes: encodeEnvelope(e) }));
+const avgBytes = encoded.reduce((s, e) => s + e.bytes.byteLength, 0) / encoded.length;
+const metricsMessages = envs.filter((e) => e.type === 'metrics').length;
+log(`${AGENTS} agents × ${MINUTES} min: ${envs.length} messages (${metricsMessages} metrics), ${samples} samples, ${Math.round(avgBytes)} bytes per message`);
+
+const keepers: PgfleetProcess[] = [];
+for (let k = 0; k < KEEPERS; k++) {
+  const p = runPgfleet(['serve', '--role', 'keeper', '--store', pg.url, '--nats', nats.url], {}, [...values['keeper-node-args'].split(/\s+/).filter(Boolean), 'dist/cli/index.js']);
+  await p.waitForOutput(/serve \(keeper\) started/);
+  keepers.push(p);
+}
+const nc = await connect({ servers: nats.url });
+const js = jetstream(nc);
+for (let i = 0; i < warm.length; i += 1000) {
+  await Promise.all(warm.slice(i, i + 1000).map((e) => js.publish(ingestSubject('sim', e.agent, e.type), encodeEnvelope(e), { msgID: messageId(e.agent, e.seq) })));
+}
+await waitFor('the warm-up committed', async () => (await sql`select count(*)::int as n from ingested`)[0].n >= warm.length, 600_000, 50);
+log(`warm-up: ${warm.length} messages`);
+const t0 = performance.now();
+const WINDOW = 1000;
+for (let i = 0; i < encoded.length; i += WINDOW) {
+  await Promise.all(encoded.slice(i, i + WINDOW).map((e) => js.publish(e.subject, e.bytes, { msgID: e.id })));
+}
+const tPublished = performance.now();
+await waitFor('every message committed', async () => (await sql`select count(*)::int as n from ingested`)[0].n >= warm.length + envs.length, 900_000, 50);
+const tDone = performance.now();
+for (const k of keepers) await k.stop();
+await nc.close();
+const warmSamples = samplesOf(warm);
+const [{ n: stored }] = await sql`select count(*)::float8 as n from raw_samples`;
+if (stored !== samples + warmSamples) throw new Error(`stored ${stored} samples, the simulator produced ${samples + warmSamples}`);
+// The warm-up's rows are in the same tables: bytes are per sample of both.
+const rawBytes = (await partitionsBytes('sample_sets')) * samples / (samples + warmSamples);
+const ingestedBytes = (await sql`select pg_total_relation_size('ingested')::float8 as b`)[0].b * samples / (samples + warmSamples);
+
+// Baseline: the same samples as narrow rows, by one COPY into a table without index.
+const rows: string[] = [];
+// (every stored sample, warm-up included: the baseline's rate is per row, whatever the rows)
+const out = await sql`copy (select series_id, ts, value from raw_samples) to stdout`.readable();
+for await (const chunk of out) rows.push(chunk.toString());
+const baseline = async (index: boolean) => {
+  const table = index ? 'copy_baseline_indexed' : 'copy_baseline';
+  await sql.unsafe(`create table ${table} (series_id int not null, ts bigint not null, value float8 not null)`);
+  if (index) await sql.unsafe(`create index on ${table} (series_id, ts)`);
+  const t = performance.now();
+  const stream = await sql.unsafe(`copy ${table} from stdin`).writable();
+  for (const r of rows) if (!stream.write(r)) await new Promise((res) => stream.once('drain', res));
+  await new Promise<void>((resolve, reject) => { stream.once('finish', resolve); stream.once('error', reject); stream.end(); });
+  const s = (performance.now() - t) / 1000;
+  const [{ b }] = await sql.unsafe(`select pg_total_relation_size('${table}')::float8 as b`);
+  return { rate: stored / s, bytes: (b as number) * samples / stored };
+};
+const copyPlain = await baseline(false);
+const copyIndexed = await baseline(true);
+const e2e = samples / ((tDone - t0) / 1000);
+figures.push(
+  { figure: 'ingest_e2e_samples_per_s', value: Math.round(e2e), agents: AGENTS, simulated_minutes: MINUTES, keepers: KEEPERS, messages: envs.length, metrics_messages: metricsMessages,
+    samples, samples_per_metrics_message: +(samples / metricsMessages).toFixed(1), avg_message_bytes: Math.round(avgBytes),
+    publish_s: +((tPublished - t0) / 1000).toFixed(2), total_s: +((tDone - t0) / 1000).toFixed(2), goal: 500_000 },
+  { figure: 'copy_baseline_rows_per_s', value: Math.round(copyPlain.rate), with_index: Math.round(copyIndexed.rate), rows: samples },
+  { figure: 'ratio_e2e_to_copy', value: +(e2e / copyPlain.rate).toFixed(3), to_indexed_copy: +(e2e / copyIndexed.rate).toFixed(3), goal: 0.3 },
+  { figure: 'raw_bytes_per_sample', value: +(rawBytes / samples).toFixed(2), with_ingested: +((rawBytes + ingestedBytes) / samples).toFixed(2),
+    copy_baseline: +(copyPlain.bytes / samples).toFixed(1), copy_baseline_indexed: +(copyIndexed.bytes / samples).toFixed(1), goal: 12 },
+);
+log(JSON.stringify(figures.slice(-4)));
+rows.length = 0;
+await sql`drop table copy_baseline, copy_baseline_indexed`;
+if (values['ingest-only']) {
+  await store.close(); await sql.end(); await nats.destroy(); await pg.destroy();
+  for (const f of figures) console.log(JSON.stringify({ bench: 'store', ...f }));
+  await new Promise((r) => process.stdout.write('', r));
+  process.exit(0);
+}
+
+// 2 and 3. Older data: a whole day of full agents, and 30 days of one instance with many databases --
+/** Feeds the simulator's envelopes for [from, to) through an in-process keeper, tick by tick. */
+async function fill(s: FleetSimulator, keeper: Keeper, from: number, to: number): Promise<number> {
+  let n = 0;
+  for (let t = from; t < to; t += 600_000) {
+    const batch = s.tick(t, Math.min(to, t + 600_000));
+    n += samplesOf(batch);
+    for (let i = 0; i < batch.length; i += 2000) {
+      await keeper.ingest(batch.slice(i, i + 2000).map((envelope) => ({ envelope, source: 'bench' })), { isolate: false });
+    }
+  }
+  return n;
+}
+async function rollUp(st: Store, at: number): Promise<void> {
+  for (const res of ['1m', '1h'] as const) {
+    for (let last = -1; ;) {
+      const r = await st.rollups.run(res, at);
+      if (r.doneTo === last && r.redone === 0) break;
+      last = r.doneTo;
+    }
+  }
+}
+const storeOnly: Routes = Object.fromEntries(MESSAGE_TYPES.map((t) => [t, ['store']]));
+const keeper = new Keeper(store, { routes: storeOnly, receivers: [new StoreReceiver(store)], maxAgeMs: (DAYS + 2) * DAY_MS });
+const today = Math.floor(now / DAY_MS) * DAY_MS;
+
+const tDay = performance.now();
+const daySim = new FleetSimulator(catalog, { agents: DAY_AGENTS, seed: 2, prefix: 'day' });
+const daySamples = await fill(daySim, keeper, today - DAY_MS, today);
+log(`day: ${DAY_AGENTS} agents, ${daySamples} samples in ${((performance.now() - tDay) / 1000).toFixed(0)} s`);
+
+const qDef = catalog.filter((c) => c.id === 'pg_stat_database');
+const qSim = new FleetSimulator(qDef, { agents: 1, seed: 3, prefix: 'q', databases: DATABASES });
+const tQ = performance.now();
+const qSamples = await fill(qSim, keeper, today - DAYS * DAY_MS, now - 60_000);
+log(`${DAYS} days of 1 instance × ${DATABASES} databases: ${qSamples} samples in ${((performance.now() - tQ) / 1000).toFixed(0)} s`);
+
+const tRoll = performance.now();
+await rollUp(store, now);
+const rollS = (performance.now() - tRoll) / 1000;
+const tCompact = performance.now();
+let compacted = { days: 0, series: 0, samples: 0, bytes: 0 };
+for (;;) {
+  const done = await store.compactor.run(now, 5);
+  if (done.length === 0) break;
+  for (const d of done) compacted = { days: compacted.days + 1, series: compacted.series + d.series, samples: compacted.samples + d.samples, bytes: compacted.bytes + d.bytes };
+}
+const compactS = (performance.now() - tCompact) / 1000;
+const chunkBytes = await partitionsBytes('sample_chunks');
+// The full agents' day on its own: the fleet's mix of families, not one collector.
+const [dayChunks] = await sql`
+  select sum(n)::float8 as samples, sum(pg_column_size(c.*))::float8 as bytes from sample_chunks c
+  join series s on s.id = c.series_id where c.ts = ${today - DAY_MS}::bigint and s.owner_id in (
+    select id from instances where name like 'day-%' union select id from nodes where name like 'day-%')`;
+const rollupBytes = { '1m': await partitionsBytes('rollups_1m'), '1h': await partitionsBytes('rollups_1h') };
+figures.push(
+  { figure: 'compacted_bytes_per_sample', value: +(chunkBytes / compacted.samples).toFixed(2), days: compacted.days, series_days: compacted.series, samples: compacted.samples,
+    codec_bytes_per_sample: +(compacted.bytes / compacted.samples).toFixed(2), full_agents_day_row_bytes_per_sample: +(dayChunks.bytes / dayChunks.samples).toFixed(2),
+    compaction_samples_per_s: Math.round(compacted.samples / compactS), goal: 3 },
+  { figure: 'rollups', bytes_1m: rollupBytes['1m'], bytes_1h: rollupBytes['1h'], seconds_to_fill: +rollS.toFixed(1), raw_samples_rolled: daySamples + qSamples },
+);
+log(JSON.stringify(figures.slice(-2)));
+
+// 3. Chart queries through the HTTP API: 20 databases' series of one metric.
+const server = await startServer({ role: 'api', storeUrl: pg.url, host: '127.0.0.1', port: 0, retentionDays: DAYS + 2 });
+const prng = (() => { let a = 7; return () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; }; })();
+async function latency(spanMs: number, maxPoints: number, metric: string): Promise<Record<string, unknown>> {
+  const times: number[] = [];
+  let series = 0;
+  let resolution = '';
+  for (let i = 0; i < QUERIES; i++) {
+    // Windows end anywhere in the last day (not all at now, so caches do not flatter).
+    const to = now - 60_000 - Math.floor(prng() * DAY_MS);
+    const url = `${server.url}/api/v1/series?instance=q-0&metric=${metric}&from=${to - spanMs}&to=${to}&maxPoints=${maxPoints}`;
+    const t = performance.now();
+    const res = await fetch(url);
+    const body = await res.json() as { series: unknown[]; resolution: string };
+    times.push(performance.now() - t);
+    if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);
+    series = body.series.length;
+    resolution = body.resolution;
+  }
+  times.sort((a, b) => a - b);
+  const q = (p: number) => +times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(1);
+  return { metric, series, resolution, max_points: maxPoints, queries: QUERIES, p50_ms: q(0.5), p95_ms: q(0.95), max_ms: q(1) };
+}
+const q24 = await latency(DAY_MS, 720, 'pg_stat_database.xact_commit');
+const q30 = await latency(DAYS * DAY_MS, 720, 'pg_stat_database.xact_commit');
+const q24g = await latency(DAY_MS, 720, 'pg_stat_database.numbackends');
+const q24raw = await latency(DAY_MS, 5760, 'pg_stat_database.xact_commit');
+figures.push(
+  { figure: 'query_24h', ...q24, goal_p95_ms: 100 },
+  { figure: 'query_30d', ...q30, span_days: DAYS, goal_p95_ms: 300 },
+  { figure: 'query_24h_gauge', ...q24g },
+  { figure: 'query_24h_raw', ...q24raw },
+);
+log(JSON.stringify(figures.slice(-4)));
+await server.stop();
+await store.close();
+await sql.end();
+await nats.destroy();
+await pg.destroy();
+
+const m = machine({ postgres: version as string, nats_server: 'debian nats-server' });
+if (values['no-record']) {
+  for (const f of figures) process.stdout.write(`${JSON.stringify({ bench: 'store', ...f })}\n`);
+} else {
+  record('store', [{ figure: 'machine', ...m }, ...figures], m,
+    `Simulated agents (src/simulate, preset standard). Ingest: ${AGENTS} agents × ${MINUTES} simulated minutes published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on. Older data through an in-process keeper: one day of ${DAY_AGENTS} full agents and ${DAYS} days of one instance with ${DATABASES} databases (pg_stat_database only), rolled up and compacted by the worker's jobs; bytes from pg_total_relation_size of every partition (indexes, TOAST). Queries: GET /api/v1/series for ${DATABASES} series of one metric, ${QUERIES} windows ending at random times in the last day.`);
+}

@@ -1,0 +1,136 @@
+import type { Sql } from 'postgres';
+import { ensurePartitions, listPartitions, partitionStart } from './partitions.ts';
+import { RESOLUTION_MS, type Resolution } from './timeseries.ts';
+
+export type RollupResolution = Exclude<Resolution, 'raw'>;
+
+/** A bucket is rolled up this long after it ends, so messages in flight arrive first. */
+export const ROLLUP_GRACE_MS: Record<RollupResolution, number> = { '1m': 120_000, '1h': 300_000 };
+/** Clocks of keepers and workers may differ this much; a sample this close to a closed bucket reopens it. */
+export const ROLLUP_LATE_SLACK_MS = 60_000;
+/** Samples before a bucket that a counter's first increase in it needs. */
+const LOOKBACK_MS: Record<RollupResolution, number> = { '1m': 120_000, '1h': 3_600_000 };
+/** Buckets computed per statement (one transaction each), and per run. */
+const SLICE_BUCKETS: Record<RollupResolution, number> = { '1m': 30, '1h': 6 };
+const MAX_SLICES_PER_RUN = 48;
+
+export interface RollupRun {
+  resolution: RollupResolution;
+  /** Buckets before this are final. */
+  doneTo: number;
+  /** Set rows written (new and recomputed). */
+  rows: number;
+  /** Buckets reopened by late samples and computed again. */
+  redone: number;
+}
+
+/**
+ * Fills `rollups_1m` and `rollups_1h` from raw samples (`sample_sets`), in SQL, one
+ * row per set and bucket. 1-minute rollups cover only sets collected more often than
+ * once a minute: for the others a rollup row would be larger than the samples.
+ */
+export class Rollups {
+  constructor(private readonly sql: Sql) {}
+
+  async run(resolution: RollupResolution, now = Date.now()): Promise<RollupRun> {
+    const width = RESOLUTION_MS[resolution];
+    const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
+    const end = Math.floor((now - ROLLUP_GRACE_MS[resolution]) / width) * width;
+    let [state] = await this.sql<{ done_to: number }[]>`select done_to from rollup_state where resolution = ${resolution}`;
+    if (!state) {
+      // First run: from the oldest raw data there is.
+      const first = (await listPartitions(this.sql, 'sample_sets'))[0];
+      const start = Math.min(end, first ? partitionStart('sample_sets', first.from) : end);
+      await this.sql`insert into rollup_state (resolution, done_to) values (${resolution}, ${start}) on conflict do nothing`;
+      [state] = await this.sql<{ done_to: number }[]>`select done_to from rollup_state where resolution = ${resolution}`;
+    }
+    let doneTo = Number(state.done_to);
+    let rows = 0;
+    for (let slices = 0; doneTo < end && slices < MAX_SLICES_PER_RUN; slices++) {
+      const to = Math.min(end, doneTo + SLICE_BUCKETS[resolution] * width);
+      const from = doneTo;
+      await ensurePartitions(this.sql, [table], from, to);
+      rows += await this.sql.begin(async (tx) => {
+        const n = await this.compute(tx as unknown as Sql, resolution, from, to);
+        await tx`update rollup_state set done_to = ${to} where resolution = ${resolution}`;
+        return n;
+      });
+      doneTo = to;
+    }
+    const redone = await this.redo(resolution, doneTo);
+    return { resolution, doneTo, rows: rows + redone.rows, redone: redone.buckets };
+  }
+
+  /**
+   * Computes again the buckets before `doneTo` that late samples reopened, a day at a time
+   * (every bucket of that day for the sets concerned: a backfill marks whole days at once).
+   */
+  private async redo(resolution: RollupResolution, doneTo: number): Promise<{ rows: number; buckets: number }> {
+    const width = RESOLUTION_MS[resolution];
+    const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
+    const marks = await this.sql<{ set_id: number; ts: number; id: number }[]>`
+      select set_id, ts, id from rollup_redo where resolution = ${resolution} and ts < ${doneTo}::bigint
+      order by ts limit 100000`;
+    // Days already compacted have only the late samples left in raw rows: recomputing
+    // from those alone would replace a complete bucket with a partial one.
+    const compacted = new Set((await listPartitions(this.sql, 'sample_chunks')).map((p) => p.from));
+    const days = new Map<number, { set_id: number; ts: number; id: number }[]>();
+    for (const m of marks) {
+      const day = partitionStart('sample_sets', Number(m.ts));
+      const list = days.get(day);
+      if (list) list.push(m); else days.set(day, [m]);
+    }
+    let rows = 0;
+    for (const [day, list] of days) {
+      const sets = [...new Set(list.map((m) => m.set_id))];
+      const from = Math.min(...list.map((m) => Number(m.ts)));
+      const to = Math.max(...list.map((m) => Number(m.ts))) + width;
+      if (!compacted.has(day)) await ensurePartitions(this.sql, [table], from, to);
+      rows += await this.sql.begin(async (tx) => {
+        const n = compacted.has(day) ? 0 : await this.compute(tx as unknown as Sql, resolution, from, to, sets);
+        await tx`delete from rollup_redo r using unnest(${list.map((m) => m.set_id)}::int[], ${list.map((m) => Number(m.ts))}::bigint[], ${list.map((m) => Number(m.id))}::bigint[]) u(s, t, i)
+          where r.resolution = ${resolution} and r.set_id = u.s and r.ts = u.t and r.id = u.i`;
+        return n;
+      });
+    }
+    return { rows, buckets: marks.length };
+  }
+
+  /** Writes the rollup rows of [from, to) (bucket-aligned), of every set or of `sets`; returns how many. */
+  private async compute(sql: Sql, resolution: RollupResolution, from: number, to: number, sets?: number[]): Promise<number> {
+    const width = RESOLUTION_MS[resolution];
+    const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
+    const onlySets = sets ?? null;
+    // Per member: a counter's increase between consecutive samples (a drop is a reset, and
+    // the new value is the increase since) and its per-second rate; a gauge's value.
+    const result = await sql`
+      insert into ${sql(table)} (set_id, ts, n, mn, mx, av, lst)
+      select set_id, b, max(n), array_agg(mn order by pos), array_agg(mx order by pos), array_agg(av order by pos), array_agg(lst order by pos)
+      from (
+        select set_id, (ts / ${width}::bigint) * ${width}::bigint as b, pos, count(*)::int as n,
+          case when c then min(rate) else min(v) end as mn,
+          case when c then max(rate) else max(v) end as mx,
+          case when c then coalesce(sum(inc), 0) else avg(v) end as av,
+          (array_agg(v order by ts desc))[1] as lst
+        from (
+          select set_id, ts, pos, v, c, inc, inc * 1000.0 / nullif(dt, 0) as rate
+          from (
+            select x.set_id, x.ts, u.pos, u.v, s.counters[u.pos] as c,
+              case when u.v < lag(u.v) over w then u.v else u.v - lag(u.v) over w end as inc,
+              x.ts - lag(x.ts) over w as dt
+            from sample_sets x join series_sets s on s.id = x.set_id
+              cross join lateral unnest(x.vals) with ordinality u(v, pos)
+            where x.ts >= ${from - LOOKBACK_MS[resolution]}::bigint and x.ts < ${to}::bigint
+              and (${resolution === '1h'}::boolean or coalesce(s.interval_ms, 0) < ${width})
+              and (${onlySets}::int[] is null or x.set_id = any(${onlySets}::int[]))
+            window w as (partition by x.set_id, u.pos order by x.ts)
+          ) d
+          where ts >= ${from}::bigint
+        ) e
+        group by set_id, b, pos, c
+      ) g
+      group by set_id, b
+      on conflict (set_id, ts) do update set n = excluded.n, mn = excluded.mn, mx = excluded.mx, av = excluded.av, lst = excluded.lst`;
+    return result.count;
+  }
+}
