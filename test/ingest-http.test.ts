@@ -1,7 +1,9 @@
 // HTTPS ingest (POST /api/v1/ingest): the same envelopes as on NATS; bad input gets a 400 and stores nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeEnvelope, type Envelope } from '../src/protocol/index.ts';
+import { encode as pack } from '@msgpack/msgpack';
+import { encodeEnvelope, INT4_MAX, MAX_MESSAGE_BYTES, type Envelope } from '../src/protocol/index.ts';
+import { IngestRefusedError } from '../src/server/keeper/index.ts';
 import { startPostgres } from '../src/pg-embedded/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
 import { join } from 'node:path';
@@ -66,6 +68,137 @@ test('good envelopes are stored once, as JSON or MessagePack; a resend is a dupl
   assert.equal(c.msgs, 3);
   assert.equal(c.samples, 3);
   assert.equal(c.instances, 1);
+});
+
+/** Every stored string of each type holding non-ASCII text and surrogate pairs; every int4 field at 2^31 - 1; bigints at their ends. */
+function atTheLimits(agent: string, instance: string, seq0: number): Envelope[] {
+  const ts = Date.now();
+  const t = (s: string) => `${s} é😀\u{10ffff}`;
+  const base = { v: 1 as const, agent, seq: 0, ts };
+  let n = seq0;
+  const nested = (depth: number): unknown => (depth === 0 ? t('leaf') : [nested(depth - 1)]);
+  return [
+    { ...base, seq: n++, type: 'metrics', instance, data: { collector: t('c'), interval_ms: INT4_MAX, metrics: [{ name: 'limits.value', kind: 'gauge', unit: t('u'), points: [{ l: { [`${'k'.repeat(97)}😀`]: t('v'), [t('ключ')]: t('v') }, v: Number.MAX_VALUE }] }] } },
+    { ...base, seq: n++, type: 'metrics', data: { collector: 'os', node: t('node'), metrics: [{ name: 'limits.node', kind: 'counter', points: [{ v: -Number.MAX_VALUE }] }] } },
+    { ...base, seq: n++, type: 'inventory', instance, data: { namespace: t('ns'), cluster: t('cl'), node: t('node'), version: t('PostgreSQL'), version_num: INT4_MAX, role: 'replica',
+      started_at: 8.64e15, system_identifier: t('7'), databases: [t('db'), ''], up: false, error: t('refused') } },
+    { ...base, seq: n++, type: 'heartbeat', data: { agent_version: t('0.1'), uptime_s: 1e300, node: t('node'), spool: { messages: 2 ** 53 - 1, bytes: 0, dropped: 0 },
+      collectors: [{ id: t('c'), instance: t('i'), state: 'failing', runs: 1, failures: 1, last_error: t('e'), note: t('n') }] } },
+    { ...base, seq: n++, type: 'event', instance, data: { kind: t('k'), severity: 'critical', message: t('m'), details: { [t('key')]: nested(29), n: -1e300, z: null, b: true } } },
+    { ...base, seq: n++, type: 'statements', instance, data: { interval_ms: INT4_MAX, entries: [
+      { queryid: '9223372036854775807', datname: t('d'), usename: t('u'), toplevel: true, c: { calls: Number.MAX_VALUE } },
+      { queryid: '-9223372036854775808', datname: t('d'), usename: t('u'), toplevel: false, c: {} }],
+      texts: [{ queryid: '9223372036854775807', text: t('SELECT') }, { queryid: '-9223372036854775808', text: `${'x'.repeat(19_998)}😀` }] } },
+    { ...base, seq: n++, type: 'activity', instance, data: { interval_ms: INT4_MAX, sample_ms: INT4_MAX, samples: INT4_MAX, groups: [
+      { state: t('s'), wait_event_type: t('w'), wait_event: t('e'), queryid: '-9223372036854775808', datname: t('d'), usename: t('u'), backend_type: t('b'), n: INT4_MAX }] } },
+  ];
+}
+
+test('values at the limits of every schema are stored; one step past them is refused at validation, naming the field', async () => {
+  const good = atTheLimits('agent-limits', 'limits-1', 1);
+  assert.deepEqual(await post(JSON.stringify(good)), { status: 200, body: { accepted: good.length, duplicates: 0 } });
+  assert.deepEqual(await post(pack(atTheLimits('agent-limits', 'limits-1', 100)) as unknown as BodyInit, 'application/msgpack'),
+    { status: 200, body: { accepted: good.length, duplicates: 0 } });
+  const [texts] = await server.store.sql`select count(*)::int as n, max(length(text))::int as longest from statement_texts where queryid in (9223372036854775807, -9223372036854775808)`;
+  assert.deepEqual(texts, { n: 2, longest: 19_999 }, 'the pair at the end is one character in PostgreSQL');
+
+  const before = await counts();
+  const one = (type: Envelope['type']) => structuredClone(good.find((e) => e.type === type)!) as unknown as { data: Record<string, any>; seq: number };
+  const bad: [unknown, RegExp][] = [];
+  const push = (type: Envelope['type'], change: (d: Record<string, any>) => void, re: RegExp) => { const e = one(type); e.seq += 1000; change(e.data); bad.push([e, re]); };
+  push('metrics', (d) => { d.interval_ms = INT4_MAX + 1; }, /\/data\/interval_ms: Expected integer to be less or equal to 2147483647/);
+  push('inventory', (d) => { d.version_num = 2 ** 32; }, /\/data\/version_num: Expected integer/);
+  push('inventory', (d) => { d.started_at = 1e300; }, /\/data\/started_at: Expected number to be less or equal/);
+  push('activity', (d) => { d.groups[0].n = INT4_MAX + 1; }, /\/data\/groups\/0\/n: Expected integer/);
+  push('activity', (d) => { d.samples = INT4_MAX + 1; }, /\/data\/samples: Expected integer/);
+  push('statements', (d) => { d.entries[0].queryid = '9223372036854775808'; }, /\/data\/entries\/0\/queryid: Expected string to match 'int64' format/);
+  push('statements', (d) => { d.texts[0].text = 'SELECT \u0000'; }, /\/data\/texts\/0\/text: Expected string to match/);
+  push('inventory', (d) => { d.error = 'a\ud800b'; }, /\/data\/error: Expected string to match/);
+  push('inventory', (d) => { d.databases = ['ok', 'x\u0000']; }, /\/data\/databases\/1: Expected string to match/);
+  push('heartbeat', (d) => { d.collectors[0].note = '\udc00'; }, /\/data\/collectors\/0\/note: Expected string to match/);
+  push('event', (d) => { d.details = { a: 'x\u0000' }; }, /\/data\/details\/a: Expected union value/);
+  push('metrics', (d) => { d.metrics[0].points[0].l = { datname: 'x\u0000' }; }, /\/data\/metrics\/0\/points\/0\/l\/datname: Expected string to match/);
+  for (const [env, re] of bad) {
+    const r = await post(JSON.stringify(env));
+    assert.equal(r.status, 400, `${JSON.stringify(env).slice(0, 200)} → ${JSON.stringify(r.body)}`);
+    assert.equal((r.body as { code?: string }).code, 'PGFLEET_PROTOCOL_SCHEMA');
+    assert.match(r.body.message ?? '', re);
+  }
+  assert.deepEqual(await counts(), before, 'nothing was stored');
+});
+
+/** A statements envelope of about `bytes` bytes encoded (long query texts). */
+function largeStatements(seq: number, bytes: number): Envelope {
+  const texts = Array.from({ length: Math.ceil(bytes / 20_050) }, (_, i) => ({ queryid: String(seq * 1000 + i), text: `SELECT ${i} -- ${'é'.repeat(50)}${'x'.repeat(19_900)}` }));
+  return { v: 1, type: 'statements', agent: 'agent-large', instance: 'large-1', seq, ts: Date.now(), data: { interval_ms: 60_000, entries: [], texts } };
+}
+
+test('a body may hold up to 8 MiB of envelopes, each at most 1 MiB encoded', async () => {
+  // 3 MiB of envelopes of about 200 kB, as JSON and as MessagePack.
+  const batch = (from: number) => Array.from({ length: 17 }, (_, i) => largeStatements(from + i, 200_000));
+  const json = new TextEncoder().encode(JSON.stringify(batch(1)));
+  assert.ok(json.length > 3 * MAX_MESSAGE_BYTES && json.length < 8 * MAX_MESSAGE_BYTES, String(json.length));
+  assert.deepEqual(await post(json as unknown as BodyInit), { status: 200, body: { accepted: 17, duplicates: 0 } });
+  const mp = pack(batch(100));
+  assert.ok(mp.length > 2 * MAX_MESSAGE_BYTES, String(mp.length));
+  assert.deepEqual(await post(mp as unknown as BodyInit, 'application/msgpack'), { status: 200, body: { accepted: 17, duplicates: 0 } });
+
+  const before = await counts();
+  // One envelope past 1 MiB in an array: 413 naming it, nothing stored.
+  const withLarge = [largeStatements(200, 100_000), largeStatements(201, 1_200_000), largeStatements(202, 100_000)];
+  for (const [body, type] of [[JSON.stringify(withLarge), 'application/json'], [pack(withLarge), 'application/msgpack']] as const) {
+    const r = await post(body as unknown as BodyInit, type);
+    assert.equal(r.status, 413, JSON.stringify(r.body));
+    assert.equal((r.body as { code?: string }).code, 'PGFLEET_PROTOCOL_TOO_LARGE');
+    assert.match(r.body.message ?? '', /^nothing stored: envelope 1: message is \d+ bytes, the limit is 1048576$/);
+  }
+  // One envelope past 1 MiB on its own.
+  const single = await post(JSON.stringify(largeStatements(203, 1_500_000)));
+  assert.equal(single.status, 413);
+  assert.match(single.body.message ?? '', /message is \d+ bytes, the limit is 1048576 per envelope \(an array of envelopes may take up to 8388608 bytes\)/);
+  // Past 8 MiB in all.
+  const tooMuch = await post(JSON.stringify(Array.from({ length: 9 }, (_, i) => largeStatements(300 + i, 1_000_000))));
+  assert.equal(tooMuch.status, 413);
+  assert.equal((tooMuch.body as { code?: string }).code, 'FST_ERR_CTP_BODY_TOO_LARGE');
+  // A large body that is not a well-formed array: 400, as any body that does not decode.
+  const broken = await post(`${JSON.stringify(batch(400)).slice(0, -1)},]`);
+  assert.equal(broken.status, 400);
+  assert.match(broken.body.message ?? '', /not valid JSON: an empty array element/);
+  assert.deepEqual(await counts(), before, 'nothing was stored');
+});
+
+test('a message on the retention boundary is stored or refused with the reason, never dead-lettered behind a 200', async () => {
+  const retention = 7 * 86_400_000;
+  const [{ n: deadBefore }] = await server.store.sql`select count(*)::int as n from dead_letters`;
+  const answers = new Map<string, number>();
+  for (let i = 0; i < 60; i++) {
+    const env = { ...metrics(1000 + i), ts: Date.now() - retention + (i % 6) };
+    const r = await post(JSON.stringify(env));
+    if (r.status === 200) assert.deepEqual(r.body, { accepted: 1, duplicates: 0 });
+    else {
+      assert.equal(r.status, 400, JSON.stringify(r.body));
+      assert.match(r.body.message ?? '', /older than the retention of 604800 s/);
+    }
+    answers.set(String(r.status), (answers.get(String(r.status)) ?? 0) + 1);
+  }
+  const [{ n: deadAfter }] = await server.store.sql`select count(*)::int as n from dead_letters`;
+  assert.equal(deadAfter, deadBefore, `no dead letter (answers ${JSON.stringify(Object.fromEntries(answers))})`);
+
+  // The keeper refuses an all-or-nothing batch (isolate: false) whose message its own checks refuse: nothing stored, no
+  // dead letter, and the route answers 400 with the reason. Here the keeper's time is told to be past the boundary.
+  const before = await counts();
+  const now = Date.now();
+  const items = [metrics(2000), { ...metrics(2001), ts: now - retention - 1 }].map((envelope) => ({ envelope, source: 'http' }));
+  await assert.rejects(server.keeper.ingest(items, { isolate: false, now }), (err) => {
+    assert.ok(err instanceof IngestRefusedError);
+    assert.equal(err.code, 'PGFLEET_INGEST_REFUSED');
+    assert.deepEqual(err.refused.map((r) => [r.index, r.code]), [[1, 'PGFLEET_PROTOCOL_ENVELOPE']]);
+    assert.match(err.refused[0].reason, /older than the retention/);
+    return true;
+  });
+  assert.deepEqual(await counts(), before, 'nothing was stored');
+  const [{ n: deadLast }] = await server.store.sql`select count(*)::int as n from dead_letters`;
+  assert.equal(deadLast, deadAfter, 'and nothing was dead-lettered');
 });
 
 test('the live stream announces committed updates', async () => {

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { encodeEnvelope, ProtocolError, type Envelope, type EventData, type MessageType, type DataOf, splitMetrics, splitStatements } from '../protocol/index.ts';
+import { cutText, encodeEnvelope, ProtocolError, type Envelope, type EventData, type MessageType, type DataOf, splitMetrics, splitStatements } from '../protocol/index.ts';
 import { collectorsForPreset, loadCatalog, type CollectorDef, type Preset } from '../catalog/index.ts';
 import { OS_READERS } from './collectors/os/index.ts';
 import { Job } from './job.ts';
@@ -202,10 +202,10 @@ export class Agent {
       collectors: jobs.map((j) => ({
         id: j.id, ...(j.instance ? { instance: j.instance } : {}), state: j.state, runs: j.runs, failures: j.failures,
         ...(j.lastDurationMs !== undefined ? { last_duration_ms: j.lastDurationMs } : {}),
-        ...(j.lastError ? { last_error: j.lastError.slice(0, 2000) } : {}),
+        ...(j.lastError ? { last_error: cutText(j.lastError, 2000) } : {}),
         ...(j.lastRows !== undefined ? { last_rows: j.lastRows } : {}),
         ...(j.overruns ? { overruns: j.overruns } : {}),
-        ...(j.note ? { note: j.note.slice(0, 2000) } : {}),
+        ...(j.note ? { note: cutText(j.note, 2000) } : {}),
       })),
     }, now);
     this.sendOwnMetrics(now, jobs);

@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import type { ActivityData, EventData, InventoryData, MetricsData, StatementsData } from '../protocol/index.ts';
+import { cutText, type ActivityData, type EventData, type InventoryData, type MetricsData, type StatementsData } from '../protocol/index.ts';
 import type { CollectorDef } from '../catalog/index.ts';
 import { openTargetPool, probeTarget, Requirements, runSqlCollector, type Probe } from './collect.ts';
 import { ActivitySampler } from './activity.ts';
@@ -254,7 +254,7 @@ export class TargetMonitor {
         this.lastInventory = now;
         this.emit.inventory(this.config.name, {
           ...base, version: this.probe?.version ?? '', version_num: this.probe?.version_num ?? 0,
-          role: this.probe?.role ?? 'unknown', up: false, error: message.slice(0, 2000),
+          role: this.probe?.role ?? 'unknown', up: false, error: cutText(message, 2000),
         }, now);
         if (this.up) this.emit.event(this.config.name, { kind: 'instance.down', severity: 'critical', message: `instance unreachable: ${message}` }, now);
       }

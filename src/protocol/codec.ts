@@ -3,6 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { DATA_SCHEMAS, MESSAGE_TYPES, type MessageType } from './messages.ts';
 import { EnvelopeSchema, isMessageType, type Envelope } from './envelope.ts';
 import { ProtocolError } from './errors.ts';
+import { msgpackHead } from './msgpack-head.ts';
 
 /** Largest encoded message accepted (NATS' default max_payload is 1 MiB). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -51,16 +52,6 @@ export function decodeValue(bytes: Uint8Array, encoding: Encoding = sniffEncodin
   }
 }
 
-/** Bytes after a MessagePack type byte before the payload: [length field size, fixed payload size]. */
-const MSGPACK_HEADS: Record<number, [number, number]> = {
-  0xc4: [1, 0], 0xc5: [2, 0], 0xc6: [4, 0], 0xd9: [1, 0], 0xda: [2, 0], 0xdb: [4, 0], // bin, str
-  0xc7: [1, 1], 0xc8: [2, 1], 0xc9: [4, 1], // ext: length, then the type byte
-  0xca: [0, 4], 0xcb: [0, 8], 0xcc: [0, 1], 0xcd: [0, 2], 0xce: [0, 4], 0xcf: [0, 8],
-  0xd0: [0, 1], 0xd1: [0, 2], 0xd2: [0, 4], 0xd3: [0, 8],
-  0xd4: [0, 2], 0xd5: [0, 3], 0xd6: [0, 5], 0xd7: [0, 9], 0xd8: [0, 17], // fixext: type byte and data
-  0xdc: [2, 0], 0xdd: [4, 0], 0xde: [2, 0], 0xdf: [4, 0], // array, map
-};
-
 /**
  * Finds an array, map, string, binary or extension that declares more than the
  * bytes left can hold. @msgpack/msgpack allocates each array at its declared length
@@ -75,29 +66,17 @@ function overstatedLength(b: Uint8Array): string | undefined {
   let owed = 1;
   while (owed > 0 && i < b.length) {
     const at = i;
-    const t = b[i++];
+    const head = msgpackHead(b, dv, at);
+    if (typeof head === 'string') return undefined;
     owed--;
-    let count = 0; // child values
-    let size = 0; // payload bytes
-    if (t >= 0x80 && t <= 0x8f) count = 2 * (t & 0x0f);
-    else if (t >= 0x90 && t <= 0x9f) count = t & 0x0f;
-    else if (t >= 0xa0 && t <= 0xbf) size = t & 0x1f;
-    else if (MSGPACK_HEADS[t] !== undefined) {
-      const [lengthBytes, fixed] = MSGPACK_HEADS[t];
-      if (i + lengthBytes > b.length) return undefined;
-      const n = lengthBytes === 1 ? b[i] : lengthBytes === 2 ? dv.getUint16(i) : lengthBytes === 4 ? dv.getUint32(i) : 0;
-      i += lengthBytes;
-      if (t >= 0xdc) count = t >= 0xde ? 2 * n : n;
-      else size = fixed + (lengthBytes > 0 ? n : 0);
-    } else if (t === 0xc1) return undefined;
+    i = head.next;
     const left = b.length - i;
-    if (size > left) return `a value at byte ${at} declares ${size} bytes, but only ${left} follow`;
-    owed += count;
+    if (head.size > left) return `a value at byte ${at} declares ${head.size} bytes, but only ${left} follow`;
+    owed += head.count;
     if (owed > left) {
-      const isMap = t >= 0xde || (t >= 0x80 && t <= 0x8f);
-      return `${isMap ? 'a map' : 'an array'} at byte ${at} declares ${isMap ? count / 2 : count} entries, but only ${left} bytes follow`;
+      return `${head.isMap ? 'a map' : 'an array'} at byte ${at} declares ${head.isMap ? head.count / 2 : head.count} entries, but only ${left} bytes follow`;
     }
-    i += size;
+    i += head.size;
   }
   return undefined;
 }
@@ -144,6 +123,28 @@ const PROTO_KEY = 'the key "__proto__" is not allowed';
  * `__proto__` key, without recursion (the input may be hostile).
  */
 function unsafeValue(root: unknown, max: number, at: string): string | undefined {
+  // The common case (nothing wrong) is checked without building a path for every object.
+  return isSafeValue(root, max) ? undefined : describeUnsafe(root, max, at);
+}
+
+function isSafeValue(root: unknown, max: number): boolean {
+  const values: unknown[] = [root];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const value = values.pop();
+    const depth = depths.pop()!;
+    if (typeof value !== 'object' || value === null || ArrayBuffer.isView(value)) continue;
+    if (depth >= max) return false;
+    if (!Array.isArray(value) && Object.hasOwn(value, '__proto__')) return false;
+    for (const child of Object.values(value)) {
+      if (typeof child === 'object' && child !== null) { values.push(child); depths.push(depth + 1); }
+    }
+  }
+  return true;
+}
+
+/** The path and problem of the first unsafe value (see unsafeValue). */
+function describeUnsafe(root: unknown, max: number, at: string): string | undefined {
   const stack: [unknown, number, string][] = [[root, 0, at]];
   while (stack.length > 0) {
     const [value, depth, path] = stack.pop()!;

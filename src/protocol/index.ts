@@ -5,3 +5,5 @@ export * from './envelope.ts';
 export * from './codec.ts';
 export * from './subjects.ts';
 export * from './split.ts';
+export * from './limits.ts';
+export * from './batch.ts';

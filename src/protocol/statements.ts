@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { INT4_MAX, Int64Text, PgText } from './limits.ts';
 
 /**
  * The counters of one statement entry, named as pg_stat_statements names them on
@@ -23,9 +24,9 @@ const Counters = Type.Record(Type.String({ maxLength: 40 }), Type.Number({ minim
 /** One statement's activity during the interval: counter deltas, never totals. */
 export const StatementEntry = Type.Object({
   /** pg_stat_statements' queryid, a signed 64-bit integer as a decimal string. */
-  queryid: Type.String({ pattern: '^-?[0-9]{1,20}$' }),
-  datname: Type.String({ maxLength: 200 }),
-  usename: Type.String({ maxLength: 200 }),
+  queryid: Int64Text(),
+  datname: PgText({ maxLength: 200 }),
+  usename: PgText({ maxLength: 200 }),
   /** False for statements run inside functions (14+; always true before). */
   toplevel: Type.Boolean(),
   c: Counters,
@@ -38,14 +39,14 @@ export type StatementEntry = Static<typeof StatementEntry>;
  */
 export const StatementsData = Type.Object({
   /** Length of the interval the deltas cover. */
-  interval_ms: Type.Integer({ minimum: 1 }),
+  interval_ms: Type.Integer({ minimum: 1, maximum: INT4_MAX }),
   entries: Type.Array(StatementEntry, { maxItems: 5000 }),
   /** Top-level statements that ran in the interval but are not in `entries`: how many, and their summed counters (nested ones are inside their callers'). */
   other: Type.Optional(Type.Object({ entries: Type.Integer({ minimum: 0 }), c: Counters }, { additionalProperties: false })),
   /** Redacted texts of queryids not sent before by this agent process. */
   texts: Type.Optional(Type.Array(Type.Object({
-    queryid: Type.String({ pattern: '^-?[0-9]{1,20}$' }),
-    text: Type.String({ maxLength: 20_000 }),
+    queryid: Int64Text(),
+    text: PgText({ maxLength: 20_000 }),
   }, { additionalProperties: false }), { maxItems: 5000 })),
   /** The statistics were reset (pg_stat_statements_info.stats_reset changed) since the previous snapshot. */
   reset: Type.Optional(Type.Boolean()),
@@ -56,24 +57,24 @@ export type StatementsData = Static<typeof StatementsData>;
 
 /** One group of sampled sessions: how many samples found a session in this state. */
 export const ActivityGroup = Type.Object({
-  state: Type.String({ maxLength: 40 }),
-  wait_event_type: Type.Optional(Type.String({ maxLength: 64 })),
-  wait_event: Type.Optional(Type.String({ maxLength: 64 })),
-  queryid: Type.Optional(Type.String({ pattern: '^-?[0-9]{1,20}$' })),
-  datname: Type.Optional(Type.String({ maxLength: 200 })),
-  usename: Type.Optional(Type.String({ maxLength: 200 })),
-  backend_type: Type.String({ maxLength: 64 }),
+  state: PgText({ maxLength: 40 }),
+  wait_event_type: Type.Optional(PgText({ maxLength: 64 })),
+  wait_event: Type.Optional(PgText({ maxLength: 64 })),
+  queryid: Type.Optional(Int64Text()),
+  datname: Type.Optional(PgText({ maxLength: 200 })),
+  usename: Type.Optional(PgText({ maxLength: 200 })),
+  backend_type: PgText({ maxLength: 64 }),
   /** Samples that saw a session in this group; n × interval_ms / samples is its session time. */
-  n: Type.Integer({ minimum: 1 }),
+  n: Type.Integer({ minimum: 1, maximum: INT4_MAX }),
 }, { additionalProperties: false });
 export type ActivityGroup = Static<typeof ActivityGroup>;
 
 /** `activity`: pg_stat_activity sampled every `sample_ms` over `interval_ms`, aggregated. */
 export const ActivityData = Type.Object({
-  interval_ms: Type.Integer({ minimum: 1 }),
-  sample_ms: Type.Integer({ minimum: 1 }),
+  interval_ms: Type.Integer({ minimum: 1, maximum: INT4_MAX }),
+  sample_ms: Type.Integer({ minimum: 1, maximum: INT4_MAX }),
   /** Samples taken in the interval (a group's average sessions = n / samples). */
-  samples: Type.Integer({ minimum: 0 }),
+  samples: Type.Integer({ minimum: 0, maximum: INT4_MAX }),
   groups: Type.Array(ActivityGroup, { maxItems: 20_000 }),
 }, { additionalProperties: false });
 export type ActivityData = Static<typeof ActivityData>;

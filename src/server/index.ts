@@ -96,7 +96,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const series = new SeriesService(store, metrics);
       const app = await buildApi({
         version: SERVER_VERSION, store, keeper,
-        keeperCheck: (envs) => Keeper.check(envs.map((envelope) => ({ envelope, source: 'http' })), Date.now(), { maxAgeMs: opts.retentionDays * 86_400_000 }),
+        keeperCheck: (envs, now = Date.now()) => Keeper.check(envs.map((envelope) => ({ envelope, source: 'http' })), now, { maxAgeMs: opts.retentionDays * 86_400_000 }),
         series, instances: new InstancesService(store, series), collectors, metrics, live: liveHub.hub,
         ingestToken: opts.ingestToken || undefined,
       }, {

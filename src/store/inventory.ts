@@ -90,9 +90,25 @@ export class InventoryStore {
   }
 
   /**
+   * Locks, inside the batch transaction, the agent and instance rows it is going to update
+   * (applyInventory, applyHeartbeat): agents before instances, each in id order. Every batch
+   * takes its row locks in this one order, so concurrent batches (two keepers, a keeper's
+   * batches in flight, HTTP requests) sharing agents or instances wait for each other instead
+   * of deadlocking, whatever the order of their messages. `for no key update` is what an
+   * update of non-key columns takes: it does not block the foreign-key checks of other
+   * batches' inserts (ingested, events), which take `for key share`.
+   */
+  async lockForUpdate(tx: TransactionSql, agentIds: Iterable<number>, instanceIds: Iterable<number>): Promise<void> {
+    const agents = [...new Set(agentIds)];
+    const instances = [...new Set(instanceIds)];
+    if (agents.length > 0) await tx`select id from agents where id = any(${agents}::int[]) order by id for no key update`;
+    if (instances.length > 0) await tx`select id from instances where id = any(${instances}::int[]) order by id for no key update`;
+  }
+
+  /**
    * Applies an inventory message inside the batch transaction. The cluster and node
    * ids are resolved before it (`clusterId`, `nodeId`): a transaction that waits for
-   * another pool connection can deadlock the pool.
+   * another pool connection can deadlock the pool. The rows are locked by lockForUpdate first.
    */
   async applyInventory(tx: TransactionSql, ids: { instanceId: number; agentId: number; clusterId: number; nodeId: number }, data: InventoryData, ts: number): Promise<void> {
     const { instanceId, agentId, clusterId, nodeId } = ids;
@@ -106,7 +122,7 @@ export class InventoryStore {
     await tx`update agents set node_id = ${nodeId} where id = ${agentId}`;
   }
 
-  /** Applies a heartbeat inside the batch transaction; `nodeId` resolved before it. */
+  /** Applies a heartbeat inside the batch transaction (rows locked by lockForUpdate); `nodeId` resolved before it. */
   async applyHeartbeat(tx: TransactionSql, agentId: number, nodeId: number, data: HeartbeatData): Promise<void> {
     await tx`update agents set heartbeat = ${tx.json(data as never)}, version = ${data.agent_version}, node_id = ${nodeId} where id = ${agentId}`;
   }

@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
-import { copyFloat, copyText } from './copy.ts';
+import { copyIn, sampleSetsBinary } from './copy.ts';
 import { decodeChunk } from './chunk/index.ts';
 import { DAY_MS, INGEST_TABLES, dropPartitionsBefore, ensurePartitions, type PartitionedTable } from './partitions.ts';
 import { ROLLUP_GRACE_MS, ROLLUP_LATE_SLACK_MS } from './rollups.ts';
@@ -138,12 +138,7 @@ export class PgTimeseriesStore implements TimeseriesStore {
   async writeSets(tx: TransactionSql, rows: SetRows, now = Date.now()): Promise<void> {
     const n = rows.setId.length;
     if (n === 0) return;
-    await copyText(tx, 'copy sample_sets (set_id, ts, vals) from stdin', n, (i) => {
-      const v = rows.vals[i];
-      let text = `${rows.setId[i]}\t${rows.ts[i]}\t{`;
-      for (let k = 0; k < v.length; k++) text += (k ? ',' : '') + copyFloat(v[k]);
-      return `${text}}\n`;
-    });
+    await copyIn(tx, 'copy sample_sets (set_id, ts, vals) from stdin with (format binary)', n, [sampleSetsBinary(rows)]);
     // A sample in a bucket the rollup job may have closed already reopens that bucket.
     const redo = { res: [] as string[], setId: [] as number[], ts: [] as number[] };
     const seen = new Set<string>();

@@ -36,6 +36,24 @@ const ACTIVITY_KEY: Record<ActivityBy, string> = {
   backend_type: 'backend_type',
 };
 
+/**
+ * One text per (instance, queryid), sorted by that key: the last one given wins (a batch is in
+ * message order), with the earliest time as first_seen (kept anyway when the row exists).
+ * Queryids are compared as numbers, as the bigint column does.
+ */
+export function latestTexts(texts: { instanceId: number; queryid: string; text: string; ts: number }[]): { instanceId: number; queryid: string; text: string; ts: number }[] {
+  const byKey = new Map<string, { instanceId: number; queryid: string; n: bigint; text: string; ts: number }>();
+  for (const t of texts) {
+    const n = BigInt(t.queryid);
+    const key = `${t.instanceId}:${n}`;
+    const have = byKey.get(key);
+    byKey.set(key, { instanceId: t.instanceId, queryid: String(n), n, text: t.text, ts: have === undefined ? t.ts : Math.min(have.ts, t.ts) });
+  }
+  return [...byKey.values()]
+    .sort((a, b) => a.instanceId - b.instanceId || (a.n < b.n ? -1 : a.n > b.n ? 1 : 0))
+    .map(({ instanceId, queryid, text, ts }) => ({ instanceId, queryid, text, ts }));
+}
+
 /** Query statistics and sampled activity: written by the keeper, read by the API. */
 export class StatementStore {
   constructor(private readonly sql: Sql) {}
@@ -62,9 +80,12 @@ export class StatementStore {
         ] as never[],
       );
     }
-    if (texts.length > 0) {
+    const unique = latestTexts(texts);
+    if (unique.length > 0) {
+      // One row per key (ON CONFLICT DO UPDATE may not touch a row twice in one statement: SQLSTATE 21000),
+      // in key order, so two batches upserting the same texts wait for each other instead of deadlocking.
       await tx`insert into statement_texts (instance_id, queryid, text, first_seen)
-        select * from unnest(${texts.map((t) => t.instanceId)}::int[], ${texts.map((t) => t.queryid)}::bigint[], ${texts.map((t) => t.text)}::text[], ${texts.map((t) => String(t.ts))}::bigint[])
+        select * from unnest(${unique.map((t) => t.instanceId)}::int[], ${unique.map((t) => t.queryid)}::bigint[], ${unique.map((t) => t.text)}::text[], ${unique.map((t) => String(t.ts))}::bigint[])
         on conflict (instance_id, queryid) do update set text = excluded.text`;
     }
   }

@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { STATEMENT_COUNTERS, type StatementsData } from '../../protocol/index.ts';
+import { cutText, STATEMENT_COUNTERS, type StatementsData } from '../../protocol/index.ts';
 import { collectRows } from '../collect.ts';
 import { quoteIdent, statementsQuery } from './columns.ts';
 import { StatementDeltas, type StatementRow } from './delta.ts';
@@ -97,7 +97,7 @@ export class StatementsSampler {
       try {
         // pg_stat_statements(true) reads the whole query-text file, whatever the WHERE: once per snapshot, only for new queryids.
         const texts = await collectRows(sql, `SELECT DISTINCT ON (queryid) queryid::text AS queryid, query FROM ${quoteIdent(src.schema)}.pg_stat_statements(true) WHERE queryid IN (${need.join(',')})`, timeoutMs);
-        data.texts = texts.map((t) => ({ queryid: String(t.queryid), text: redactSql(String(t.query ?? '').slice(0, MAX_TEXT * 2)).slice(0, MAX_TEXT) }));
+        data.texts = texts.map((t) => ({ queryid: String(t.queryid), text: cutText(redactSql(cutText(String(t.query ?? ''), MAX_TEXT * 2)), MAX_TEXT) }));
       } catch {
         // Texts are best-effort: the deltas go now, the texts are asked for again next time.
       }

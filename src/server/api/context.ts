@@ -11,7 +11,8 @@ export interface ApiContext {
   version: string;
   store: Store;
   keeper: Keeper;
-  keeperCheck(envelopes: Envelope[]): { ok: Envelope[]; dead: DeadLetter[] };
+  /** The keeper's checks that need the clock and settings (Keeper.check), at `now` (default: the clock). */
+  keeperCheck(envelopes: Envelope[], now?: number): { ok: Envelope[]; dead: DeadLetter[] };
   series: SeriesService;
   instances: InstancesService;
   collectors: CollectorDef[];

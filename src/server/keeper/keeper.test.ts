@@ -90,7 +90,23 @@ test('a refused timestamp gives a dead letter of the usual shape', () => {
   const env = { ...heartbeat(1, NOW + 2 * DAY_MS), source: 'forged' } as Envelope;
   const { dead } = Keeper.check([{ envelope: env, source: 'http' }], NOW);
   assert.equal(dead[0].source, 'http');
-  assert.deepEqual(Object.keys(dead[0]).sort(), ['agent', 'code', 'payload', 'reason', 'seq', 'source', 'type']);
+  assert.deepEqual(Object.keys(dead[0]).sort(), ['agent', 'code', 'index', 'payload', 'reason', 'seq', 'source', 'type']);
+});
+
+test('a dead letter is storable text whatever the message held (U+0000, lone surrogates), and says where it was in the batch', () => {
+  const badKey = { ...heartbeat(2), data: { ...heartbeat(2).data, ['x\u0000\ud800']: 1 } };
+  const badAgent = { ...heartbeat(3), agent: 'a\u0000b\udc00' };
+  const badType = { ...heartbeat(4), type: 'x\u0000' };
+  const { ok, dead } = Keeper.check([bytesItem(heartbeat(1)), bytesItem(badKey, 'json'), bytesItem(badAgent, 'json'), bytesItem(badType, 'json')], NOW);
+  assert.deepEqual(ok.map((e) => e.seq), [1]);
+  assert.deepEqual(dead.map((d) => d.index), [1, 2, 3]);
+  const bad = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+  for (const d of dead) {
+    for (const text of [d.reason, d.agent ?? '', d.type ?? '']) assert.doesNotMatch(text, bad, JSON.stringify(d.reason));
+  }
+  assert.match(dead[0].reason, /\/data\/x\ufffd\ufffd: Unexpected property/);
+  assert.equal(dead[1].agent, 'a\ufffdb\ufffd');
+  assert.equal(dead[2].type, 'x\ufffd');
 });
 
 test('an empty batch is fine', () => {

@@ -1,8 +1,9 @@
 import type { Store } from '../../store/index.ts';
-import { decodeEnvelope, ProtocolError, type Envelope } from '../../protocol/index.ts';
+import { cutText, decodeEnvelope, ProtocolError, toPgText, type Envelope } from '../../protocol/index.ts';
 import { DAY_MS } from '../../store/index.ts';
 import type { Accepted, Receiver, Routes } from './receiver.ts';
 import { isSqlState, isTransientError } from '../../pg-errors/index.ts';
+import { IngestRefusedError } from './errors.ts';
 
 export { isDataError, isTransientError } from '../../pg-errors/index.ts';
 
@@ -15,6 +16,8 @@ export interface Incoming {
 }
 
 export interface DeadLetter {
+  /** Position of the message in the batch that was checked. */
+  index?: number;
   source: string;
   agent?: string;
   seq?: number;
@@ -64,13 +67,17 @@ export class Keeper {
     }
   }
 
-  /** Decodes and validates without storing: the first problem of each bad message. */
+  /**
+   * Decodes and validates without storing: the first problem of each bad message. The text
+   * of a dead letter is made storable (a key or agent name read from a bad message may hold
+   * U+0000 or a lone surrogate, which PostgreSQL text cannot).
+   */
   static check(items: Incoming[], now = Date.now(), limits: Pick<KeeperOptions, 'maxAgeMs' | 'maxFutureMs'> = {}): { ok: Envelope[]; dead: DeadLetter[] } {
     const ok: Envelope[] = [];
     const dead: DeadLetter[] = [];
     const maxAge = limits.maxAgeMs ?? 7 * DAY_MS;
     const maxFuture = limits.maxFutureMs ?? DAY_MS;
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
       try {
         const env = item.envelope ?? decodeEnvelope(item.bytes!);
         const partial = { agent: env.agent, seq: env.seq, type: env.type };
@@ -80,7 +87,11 @@ export class Keeper {
         ok.push(env);
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
-        dead.push({ ...err.partial, source: item.source, code: err.code, reason: err.message, payload: item.bytes });
+        const { agent, type, seq } = err.partial;
+        dead.push({
+          index, source: item.source, code: err.code, reason: toPgText(err.message), payload: item.bytes,
+          ...(agent !== undefined ? { agent: toPgText(agent) } : {}), ...(seq !== undefined ? { seq } : {}), ...(type !== undefined ? { type: toPgText(type) } : {}),
+        });
       }
     }
     return { ok, dead };
@@ -92,12 +103,17 @@ export class Keeper {
    * Any other failure means something in the batch can never be stored: with
    * `isolate` on, the batch is split until the message at fault is found; it
    * goes to the dead letters and the rest is stored, so one bad message never
-   * blocks a stream.
+   * blocks a stream. With `isolate: false` the batch is all or nothing, for a
+   * caller that answers for it as a whole (the HTTP route): messages the checks
+   * refuse are thrown as an IngestRefusedError instead of being dead-lettered,
+   * and nothing is stored. `now` is the time the checks use (default: the clock),
+   * so a caller that checked the batch already gets the same verdict here.
    */
-  async ingest(items: Incoming[], opts: { isolate?: boolean } = {}): Promise<IngestResult> {
+  async ingest(items: Incoming[], opts: { isolate?: boolean; now?: number } = {}): Promise<IngestResult> {
     try {
-      return await this.ingestOnce(items);
+      return await this.ingestOnce(items, opts.isolate === false, opts.now ?? Date.now());
     } catch (err) {
+      if (err instanceof IngestRefusedError) throw err;
       if (opts.isolate === false || isTransientError(err)) {
         this.stats.failures++;
         throw err;
@@ -117,7 +133,7 @@ export class Keeper {
     const dead: DeadLetter = {
       source: item.source, agent: env?.agent, seq: env?.seq, type: env?.type,
       code: isSqlState(e.code) ? `SQLSTATE_${e.code}` : 'PGFLEET_INGEST_REJECTED',
-      reason: `store refused the message: ${e.message ?? String(err)}`.slice(0, 4000), payload: bytes,
+      reason: toPgText(cutText(`store refused the message: ${e.message ?? String(err)}`, 4000)), payload: bytes,
     };
     if (!env && item.bytes) {
       try { const d = decodeEnvelope(item.bytes); Object.assign(dead, { agent: d.agent, seq: d.seq, type: d.type }); } catch { /* keep partial */ }
@@ -129,8 +145,9 @@ export class Keeper {
     return { accepted: 0, duplicates: 0, dead: [dead] };
   }
 
-  private async ingestOnce(items: Incoming[]): Promise<IngestResult> {
-    const { ok, dead } = Keeper.check(items, Date.now(), this.opts);
+  private async ingestOnce(items: Incoming[], allOrNothing: boolean, now: number): Promise<IngestResult> {
+    const { ok, dead } = Keeper.check(items, now, this.opts);
+    if (allOrNothing && dead.length > 0) throw new IngestRefusedError(dead.map((d) => ({ index: d.index!, code: d.code, reason: d.reason })));
     const inv = this.store.inventory;
     const resolved: Accepted[] = [];
     for (const env of ok) {
@@ -141,9 +158,12 @@ export class Keeper {
     for (const r of this.opts.receivers) if (r.prepare) await r.prepare(this.routed(r.name, resolved));
 
     const { accepted, duplicates } = await this.store.sql.begin(async (tx) => {
+      // In (agent, seq) order: two batches holding the same messages (a resend while the first
+      // try is still being written) then wait for each other's keys in one order, never in a cycle.
       const fresh = await tx<{ agent_id: number; seq: number }[]>`
         insert into ingested (agent_id, seq, type)
-        select * from unnest(${resolved.map((a) => a.agentId)}::int[], ${resolved.map((a) => a.env.seq)}::bigint[], ${resolved.map((a) => a.env.type)}::text[])
+        select * from unnest(${resolved.map((a) => a.agentId)}::int[], ${resolved.map((a) => a.env.seq)}::bigint[], ${resolved.map((a) => a.env.type)}::text[]) u(a, s, t)
+        order by a, s
         on conflict do nothing
         returning agent_id, seq`;
       const freshKeys = new Set(fresh.map((r) => `${r.agent_id}:${r.seq}`));

@@ -52,8 +52,8 @@ export interface NatsSourceOptions {
   /** How long a partial batch waits for more messages. */
   maxWaitMs?: number;
   /**
-   * Batches stored at once (default 2): while one commits, the next is decoded and
-   * prepared, so neither the keeper nor PostgreSQL waits for the other.
+   * Batches stored at once (default 1). With 2, the next batch is decoded and prepared
+   * while one commits; batches that share agents then contend for the same inventory rows.
    */
   concurrency?: number;
   onError?: (err: unknown) => void;
@@ -111,7 +111,7 @@ export class NatsSource {
 
   private async process(maxBatch: number): Promise<void> {
     const maxWait = this.opts.maxWaitMs ?? 50;
-    const concurrency = Math.max(1, this.opts.concurrency ?? 2);
+    const concurrency = Math.max(1, this.opts.concurrency ?? 1);
     const inFlight = new Set<Promise<void>>();
     let backoff = 200;
     while (!this.stopped) {

@@ -102,6 +102,14 @@ export class StoreReceiver implements Receiver {
   }
 
   async write(tx: TransactionSql, batch: Accepted[]): Promise<void> {
+    // The agent and instance rows this batch updates, locked first in the one global order.
+    const agentIds: number[] = [];
+    const instanceIds: number[] = [];
+    for (const a of batch) {
+      if (a.env.type === 'heartbeat') agentIds.push(a.agentId);
+      else if (a.env.type === 'inventory' && a.instanceId !== undefined) { agentIds.push(a.agentId); instanceIds.push(a.instanceId); }
+    }
+    await this.store.inventory.lockForUpdate(tx, agentIds, instanceIds);
     const rows: SetRows = { setId: [], ts: [], vals: [] };
     const statements: StatementsMessage[] = [];
     const activity: ActivityMessage[] = [];
@@ -164,7 +172,12 @@ export class StoreReceiver implements Receiver {
     this.touching = true;
     this.touchedAt = Date.now();
     try {
-      await this.store.inventory.touch(this.store.sql, instances, agents);
+      // In a transaction of its own that first locks the rows as batches do (lockForUpdate's order): touch's updates
+      // lock them in the order of their plan, which need not be id order, and would deadlock with a batch.
+      await this.store.sql.begin(async (tx) => {
+        await this.store.inventory.lockForUpdate(tx, agents.keys(), instances.keys());
+        await this.store.inventory.touch(tx, instances, agents);
+      });
     } catch {
       // Another keeper touching the same rows, or the store is gone: keep them for the next time.
       for (const [id, ts] of instances) this.instanceSeen.set(id, Math.max(this.instanceSeen.get(id) ?? 0, ts));

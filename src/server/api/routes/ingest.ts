@@ -1,14 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { decodeValue, MAX_MESSAGE_BYTES, ProtocolError, validateEnvelope, type Envelope } from '../../../protocol/index.ts';
+import { arrayItems, decodeValue, MAX_MESSAGE_BYTES, ProtocolError, validateEnvelope, type Encoding, type Envelope } from '../../../protocol/index.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError, type ApiErrorCode } from '../errors.ts';
 import { ErrorReply } from '../schemas.ts';
-import { isDataError } from '../../keeper/index.ts';
+import { IngestRefusedError, isDataError } from '../../keeper/index.ts';
 
 /** Most envelopes in one request. */
 const MAX_BATCH = 1000;
+
+/** Largest body: an array of envelopes, each at most MAX_MESSAGE_BYTES encoded. */
+export const MAX_BODY_BYTES = 8 * MAX_MESSAGE_BYTES;
 
 /** Tries of a batch that lost a deadlock or serialisation conflict before the caller is told to retry (503). */
 const MAX_CONFLICT_ATTEMPTS = 3;
@@ -20,16 +23,30 @@ function isConflict(err: unknown): boolean {
 }
 
 /**
- * HTTPS ingest for installs without a broker: the same envelopes as on NATS.
- * A request is all or nothing: one bad envelope gets a 400 naming it, and
- * nothing of the request is stored.
+ * The envelopes of a body, each still to be decoded (a thunk that throws a ProtocolError).
+ * A body up to MAX_MESSAGE_BYTES is decoded whole. A larger one must be an array: its
+ * elements are found without decoding and decoded one by one, each held to
+ * MAX_MESSAGE_BYTES, so a batch can reach MAX_BODY_BYTES while one envelope cannot.
  */
+function envelopesOf(body: Uint8Array, encoding: Encoding): { isArray: boolean; items: (() => unknown)[] } {
+  if (body.byteLength <= MAX_MESSAGE_BYTES) {
+    const value = decodeValue(body, encoding);
+    return Array.isArray(value) ? { isArray: true, items: value.map((v) => () => v) } : { isArray: false, items: [() => value] };
+  }
+  const parts = arrayItems(body, encoding);
+  if (parts === undefined) {
+    throw new ProtocolError('PGFLEET_PROTOCOL_TOO_LARGE', `message is ${body.byteLength} bytes, the limit is ${MAX_MESSAGE_BYTES} per envelope `
+      + `(an array of envelopes may take up to ${MAX_BODY_BYTES} bytes)`);
+  }
+  return { isArray: true, items: parts.map((p) => () => decodeValue(p, encoding)) };
+}
+
 export default async function ingestRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   // The body is decoded here, not by Fastify, so JSON and MessagePack fail the same way;
   // any other content type is answered 415.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser(['application/json', 'application/msgpack', 'application/x-msgpack', 'application/octet-stream'],
-    { parseAs: 'buffer', bodyLimit: 8 * MAX_MESSAGE_BYTES }, (_req, body, done) => done(null, body));
+    { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
 
   app.post('/api/v1/ingest', {
     schema: {
@@ -54,39 +71,42 @@ export default async function ingestRoutes(app: FastifyInstance, ctx: ApiContext
     const body = (req.body as Buffer | undefined) ?? Buffer.alloc(0);
     // Media types are case-insensitive (RFC 9110), and Fastify matched this parser ignoring case.
     const isJson = (req.headers['content-type'] ?? '').toLowerCase().includes('json');
-    const value = decodeValue(body, isJson ? 'json' : 'msgpack');
-    const list = Array.isArray(value) ? value : [value];
-    if (list.length === 0) throw new ApiError('PGFLEET_API_BAD_PARAM', 'no envelopes in the request');
-    if (list.length > MAX_BATCH) throw new ApiError('PGFLEET_API_BAD_PARAM', `${list.length} envelopes in one request; the limit is ${MAX_BATCH}`);
+    const { isArray, items } = envelopesOf(body, isJson ? 'json' : 'msgpack');
+    if (items.length === 0) throw new ApiError('PGFLEET_API_BAD_PARAM', 'no envelopes in the request');
+    if (items.length > MAX_BATCH) throw new ApiError('PGFLEET_API_BAD_PARAM', `${items.length} envelopes in one request; the limit is ${MAX_BATCH}`);
     const envelopes: Envelope[] = [];
     const indexOf: number[] = [];
     const problems: { i: number; code: string; reason: string }[] = [];
-    list.forEach((v, i) => {
-      try { envelopes.push(validateEnvelope(v)); indexOf.push(i); } catch (err) {
+    items.forEach((item, i) => {
+      try { envelopes.push(validateEnvelope(item())); indexOf.push(i); } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
         problems.push({ i, code: err.code, reason: err.message });
       }
     });
     // The checks that need the server's clock and settings, on the envelopes that passed, so every bad one is named at once.
-    const { ok, dead } = ctx.keeperCheck(envelopes);
-    if (dead.length > 0) {
-      const passed = new Set(ok);
-      const failed = envelopes.flatMap((env, j) => (passed.has(env) ? [] : [indexOf[j]]));
-      dead.forEach((d, k) => problems.push({ i: failed[k], code: d.code, reason: d.reason }));
-      problems.sort((a, b) => a.i - b.i);
-    }
-    if (problems.length > 0) {
-      const named = problems.slice(0, 5).map((p) => (Array.isArray(value) ? `envelope ${p.i}: ${p.reason}` : p.reason));
-      throw new ApiError(problems[0].code as ApiErrorCode, `nothing stored: ${named.join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
-    }
+    // The keeper checks again with the same time: what passes here is never dead-lettered there.
+    const now = Date.now();
+    const refuse = (list: { i: number; code: string; reason: string }[]): ApiError => {
+      list.sort((a, b) => a.i - b.i);
+      const named = list.slice(0, 5).map((p) => (isArray ? `envelope ${p.i}: ${p.reason}` : p.reason));
+      return new ApiError(list[0].code as ApiErrorCode, `nothing stored: ${named.join('; ')}${list.length > 5 ? `; and ${list.length - 5} more` : ''}`);
+    };
+    const { ok, dead } = ctx.keeperCheck(envelopes, now);
+    for (const d of dead) problems.push({ i: indexOf[d.index!], code: d.code, reason: d.reason });
+    if (problems.length > 0) throw refuse(problems);
     for (let attempt = 1; ; attempt++) {
       try {
-        const result = await ctx.keeper.ingest(ok.map((envelope) => ({ envelope, source: 'http' })), { isolate: false });
+        // Every envelope passed: `ok` is `envelopes`, in order.
+        const result = await ctx.keeper.ingest(ok.map((envelope) => ({ envelope, source: 'http' })), { isolate: false, now });
         return { accepted: result.accepted, duplicates: result.duplicates };
       } catch (err) {
+        // Refused by the keeper's own checks (none today that this route did not run first): a 400 like the others.
+        if (err instanceof IngestRefusedError) throw refuse(err.refused.map((r) => ({ i: indexOf[r.index], code: r.code, reason: r.reason })));
         if (isDataError(err)) throw new ApiError('PGFLEET_API_BAD_PARAM', `nothing stored: the store refused the data: ${(err as Error).message}`);
-        // A deadlock or serialisation failure only means a concurrent batch won (requests carrying several agents lock
-        // their rows in message order). The batch was rolled back and is idempotent (dedup on (agent, seq)): run it again.
+        // A deadlock or serialisation failure only means a concurrent transaction won: the batch was rolled back and is
+        // idempotent (dedup on (agent, seq)), so it is run again. Batches lock the agent and instance rows they update
+        // in one order, and so cannot deadlock with each other; the worker's jobs (rollup marks, compaction, retention)
+        // and the keeper's last-seen updates take their locks in orders of their own, which a batch can still lose to.
         if (!isConflict(err) || attempt === MAX_CONFLICT_ATTEMPTS) throw err;
       }
     }
