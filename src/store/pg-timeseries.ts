@@ -143,7 +143,7 @@ export class PgTimeseriesStore implements TimeseriesStore {
     const redo = { res: [] as string[], setId: [] as number[], ts: [] as number[] };
     const seen = new Set<string>();
     for (let i = 0; i < n; i++) {
-      for (const [res, width] of Object.entries(RESOLUTION_MS) as [Exclude<Resolution, 'raw'>, number][]) {
+      for (const [res, width] of ROLLUP_WIDTHS) {
         const bucket = Math.floor(rows.ts[i] / width) * width;
         if (bucket + width > now - ROLLUP_GRACE_MS[res] - ROLLUP_LATE_SLACK_MS) continue;
         // One mark per bucket: ON CONFLICT DO UPDATE may not touch a row twice in one statement.
@@ -309,6 +309,9 @@ export class PgTimeseriesStore implements TimeseriesStore {
     return dropped;
   }
 }
+
+/** Each rollup with its bucket width, once, for the per-row loop of writeSets. */
+const ROLLUP_WIDTHS = Object.entries(RESOLUTION_MS) as [Exclude<Resolution, 'raw'>, number][];
 
 /** The rollup a step reads: the coarsest whose buckets fit in one step. */
 export function resolutionForStep(stepMs: number): Resolution {

@@ -75,7 +75,7 @@ export class SeriesService {
     }
     const match = Object.entries(req.match ?? {});
     const series = all.filter((s) => match.every(([k, v]) => s.labels[k] === v));
-    const { buckets } = await this.store.timeseries.queryRange({ seriesIds: series.map((s) => s.id), from: first, to: req.to, stepMs: step, fn, kind });
+    const { buckets, resolution } = await this.store.timeseries.queryRange({ seriesIds: series.map((s) => s.id), from: first, to: req.to, stepMs: step, fn, kind });
 
     // Group: each output series combines the input series with the same projected labels.
     const groups = new Map<string, { labels: Record<string, string>; values: Map<number, number>; counts: Map<number, number> }>();
@@ -101,6 +101,6 @@ export class SeriesService {
       out.push({ labels: g.labels, points });
     }
     out.sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
-    return { ...base, series: out };
+    return { ...base, resolution, series: out };
   }
 }
