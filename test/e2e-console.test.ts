@@ -1,5 +1,5 @@
 // `pgfleet demo` (what npm start runs, after building the console) in headless Chromium:
-// the fleet page and an instance page show data; screenshots go to test/artifacts/.
+// the fleet page, an instance page and the Store page show data; screenshots go to test/artifacts/.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, existsSync } from 'node:fs';
@@ -56,6 +56,16 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
   const canvases = await page.locator('[data-testid^="chart-"] canvas').count();
   assert.ok(canvases >= CHARTS_WITH_DATA.length, `${canvases} chart canvases drawn`);
   assert.deepEqual(pageErrors, [], 'no uncaught errors in the page');
+
+  // The Store page, through the top bar: a row per kind of data; the worker's first snapshot is on the chart.
+  await page.locator('.topbar a', { hasText: 'Store' }).click();
+  await page.locator('[data-testid="store-row"][data-kind="raw"]').waitFor({ timeout: 30_000 });
+  const kinds = await page.locator('[data-testid="store-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-kind')));
+  assert.deepEqual(kinds, ['raw', 'chunks', 'rollups_1m', 'rollups_1h', 'statements', 'activity', 'events', 'dictionary', 'ingest', 'other']);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="store-chart"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 30_000 });
+  assert.match(await page.locator('[data-testid="store-total"]').textContent() ?? '', /\d+(\.\d+)? MiB/);
+  await page.screenshot({ path: join(ARTIFACTS, 'store.png'), fullPage: true });
+  assert.deepEqual(pageErrors, [], 'no uncaught errors on the Store page');
 
   const docs = await page.goto(`${url}/docs`);
   assert.equal(docs?.status(), 200);

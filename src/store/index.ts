@@ -6,6 +6,7 @@ import type { TimeseriesStore } from './timeseries.ts';
 import { StatementStore } from './statements.ts';
 import { Rollups } from './rollups.ts';
 import { Compactor } from './compaction.ts';
+import { StoreSize } from './store-size.ts';
 
 export * from './errors.ts';
 export * from './timeseries.ts';
@@ -16,6 +17,9 @@ export * from './partitions.ts';
 export { Compactor, COMPACT_AFTER_MS, type CompactedDay } from './compaction.ts';
 export { Rollups, ROLLUP_GRACE_MS, type RollupRun, type RollupResolution } from './rollups.ts';
 export * from './statements.ts';
+export * from './store-size.ts';
+export * from './store-size-report.ts';
+export { STORE_KINDS, STORE_KIND_TABLES, retentionOfKind, windowOfKind, type StoreKind, type KindSize, type SizeMeasurement } from './store-size-measure.ts';
 
 /** Everything the server keeps, behind one object: inventory, time series, dead letters. */
 export interface Store {
@@ -25,6 +29,8 @@ export interface Store {
   statements: StatementStore;
   rollups: Rollups;
   compactor: Compactor;
+  /** The store's own size, its history and forecast. */
+  size: StoreSize;
   close(): Promise<void>;
 }
 
@@ -52,6 +58,7 @@ export async function openStore(url: string | undefined, opts: StoreOptions = {}
     statements: new StatementStore(sql),
     rollups: new Rollups(sql),
     compactor: new Compactor(sql),
+    size: new StoreSize(sql),
     close: () => sql.end({ timeout: 5 }),
   };
 }

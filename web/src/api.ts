@@ -140,3 +140,37 @@ export function fetchSeries(q: SeriesQuery, signal?: AbortSignal): Promise<Serie
 
 /** The URL of the live stream (Server-Sent Events). */
 export const LIVE_URL = '/api/v1/live';
+
+/** Kinds of data the store reports its size for (GET /api/v1/store/size). */
+export const STORE_KINDS = ['raw', 'chunks', 'rollups_1m', 'rollups_1h', 'statements', 'activity', 'events', 'dictionary', 'ingest', 'other'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** One kind of data in the store: bytes, retention, growth per day and forecast. */
+export interface StoreKindSize {
+  kind: StoreKind;
+  tables: string[];
+  bytes: number;
+  partitions: number | null;
+  oldest: number | null;
+  days_held: number | null;
+  retention_days: number | null;
+  window_days: number | null;
+  growth_per_day: number | null;
+  forecast_30d: number | null;
+  steady_state: number | null;
+}
+
+export interface StoreSize {
+  measured_at: number;
+  total: { bytes: number; growth_per_day: number | null; forecast_30d: number | null; steady_state: number | null };
+  kinds: StoreKindSize[];
+  retention_from: number | null;
+  growth: { window_days: number; snapshots: number; reason: string | null };
+  disk: { free_bytes: number; days_until_full: number | null; full_at: number | null; reason: string | null } | null;
+  history: { ts: number[]; total: number[]; kinds: Record<StoreKind, (number | null)[]> };
+}
+
+/** GET /api/v1/store/size with `days` of snapshot history. */
+export function fetchStoreSize(days: number, signal?: AbortSignal): Promise<StoreSize> {
+  return getJson<StoreSize>(`/api/v1/store/size?days=${days}`, signal);
+}

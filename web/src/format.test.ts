@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatAgo, formatBytes, formatTick, formatValue, shortVersion } from './format.ts';
+import { formatAgo, formatBytes, formatBytesPerDay, formatDays, formatTick, formatValue, shortVersion } from './format.ts';
 
 test('shortVersion reads server_version_num, then the version string', () => {
   assert.equal(shortVersion('PostgreSQL 18.4 on x86_64', 180004), '18.4');
@@ -33,4 +33,15 @@ test('formatAgo', () => {
   assert.equal(formatAgo(10_000, 15_000), '5 s ago');
   assert.equal(formatAgo(0, 15_000), 'never');
   assert.equal(formatAgo(0 + 1, 3 * 60_000 + 1), '3 min ago');
+});
+
+test('growth per day is signed; days keep one decimal under ten', () => {
+  assert.equal(formatBytesPerDay(1536), '+1.5 KiB/d');
+  assert.equal(formatBytesPerDay(-2 * 2 ** 20), '-2 MiB/d');
+  assert.equal(formatBytesPerDay(0), '0 B/d');
+  assert.equal(formatBytesPerDay(null), '—');
+  assert.equal(formatDays(0.44), '0.4 d');
+  assert.equal(formatDays(1), '1 d');
+  assert.equal(formatDays(12.6), '13 d');
+  assert.equal(formatDays(null), '—');
 });

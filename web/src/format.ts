@@ -39,6 +39,18 @@ export function formatBytes(v: number): string {
   return `${v < 0 ? '-' : ''}${trim(x)} ${BYTE_UNITS[i]}`;
 }
 
+/** A size change per day, signed: 1536 → "+1.5 KiB/d"; null shows as an em dash. */
+export function formatBytesPerDay(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  return `${v > 0 ? '+' : ''}${formatBytes(v)}/d`;
+}
+
+/** A number of days: 0.4 → "0.4 d", 12.25 → "12 d", 400 → "400 d"; null shows as an em dash. */
+export function formatDays(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  return `${Math.abs(v) >= 10 ? Math.round(v) : stripZeros(v.toFixed(1))} d`;
+}
+
 /** Seconds as a short duration: 0.25 → "250 ms", 90 → "1.5 min". */
 export function formatSeconds(v: number): string {
   const a = Math.abs(v);

@@ -1,4 +1,4 @@
-// A tiny history router: the console has two routes, `/` and `/instances/:id`.
+// A tiny history router: the console's routes are `/`, `/instances/:id` and `/store`.
 import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 
 const NAVIGATE_EVENT = 'pgfleet:navigate';
@@ -26,11 +26,12 @@ export function usePath(): string {
   return path;
 }
 
-export type Route = { page: 'fleet' } | { page: 'instance'; id: string } | { page: 'not-found' };
+export type Route = { page: 'fleet' } | { page: 'instance'; id: string } | { page: 'store' } | { page: 'not-found' };
 
 /** Maps a path to a route. */
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '') return { page: 'fleet' };
+  if (path === '/store' || path === '/store/') return { page: 'store' };
   const m = /^\/instances\/([^/]+)\/?$/.exec(path);
   if (m) return { page: 'instance', id: decodeURIComponent(m[1]) };
   return { page: 'not-found' };

@@ -13,6 +13,7 @@ import instancesRoutes from './routes/instances.ts';
 import liveRoutes from './routes/live.ts';
 import seriesRoutes from './routes/series.ts';
 import statementsRoutes from './routes/statements.ts';
+import storeRoutes from './routes/store.ts';
 
 export interface ApiOptions {
   /** Folder of the built console (web/dist); the console is not served when absent. */
@@ -50,6 +51,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
         { name: 'live', description: 'Push of committed updates' },
         { name: 'queries', description: 'Query statistics from pg_stat_statements' },
         { name: 'activity', description: 'Sampled sessions: wait events and active time' },
+        { name: 'store', description: "The store's own size, growth and forecast" },
         { name: 'health', description: 'Server health' },
       ],
     },
@@ -61,6 +63,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(seriesRoutes, ctx);
   await app.register(statementsRoutes, ctx);
   await app.register(catalogRoutes, ctx);
+  await app.register(storeRoutes, ctx);
   await app.register(liveRoutes, ctx);
   await app.register(ingestRoutes, ctx);
 

@@ -48,6 +48,10 @@ export interface KeeperStats {
   duplicates: number;
   dead: number;
   failures: number;
+  /** Newest `ts` of the metrics messages committed so far (0: none yet): now − newestSampleTs is the ingest lag. */
+  newestSampleTs: number;
+  /** When the last batch committed (ms since epoch, 0: never). */
+  committedAt: number;
 }
 
 /**
@@ -55,7 +59,7 @@ export interface KeeperStats {
  * in one transaction. Callers ack their source only after `ingest` resolves.
  */
 export class Keeper {
-  readonly stats: KeeperStats = { batches: 0, accepted: 0, duplicates: 0, dead: 0, failures: 0 };
+  readonly stats: KeeperStats = { batches: 0, accepted: 0, duplicates: 0, dead: 0, failures: 0, newestSampleTs: 0, committedAt: 0 };
   private readonly receivers: Map<string, Receiver>;
 
   constructor(private readonly store: Store, private readonly opts: KeeperOptions) {
@@ -180,6 +184,8 @@ export class Keeper {
     });
     for (const r of this.opts.receivers) if (r.committed) await r.committed(this.routed(r.name, accepted));
     this.stats.batches++;
+    this.stats.committedAt = Date.now();
+    for (const a of accepted) if (a.env.type === 'metrics' && a.env.ts > this.stats.newestSampleTs) this.stats.newestSampleTs = a.env.ts;
     this.stats.accepted += accepted.length;
     this.stats.duplicates += duplicates;
     this.stats.dead += dead.length;

@@ -17,17 +17,19 @@ export interface WorkerOptions {
 /** A job runs in one process at a time: whoever holds its advisory lock. */
 export const JOB_LOCKS = {
   partitions: 0x70670001, retention: 0x70670002, rollup_1m: 0x70670003, rollup_1h: 0x70670004, compaction: 0x70670005,
+  store_size: 0x70670006,
 } as const;
 export type WorkerJob = keyof typeof JOB_LOCKS;
 
 /**
- * Background jobs of the store: partitions ahead, retention. Several server
- * processes may run workers; each job runs where its advisory lock is taken.
+ * Background jobs of the store: partitions ahead, rollups, compaction, retention, size
+ * snapshots. Several server processes may run workers; each job runs where its advisory
+ * lock is taken.
  */
 export class Worker {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  readonly runs: Record<WorkerJob, number> = { partitions: 0, retention: 0, rollup_1m: 0, rollup_1h: 0, compaction: 0 };
+  readonly runs: Record<WorkerJob, number> = { partitions: 0, retention: 0, rollup_1m: 0, rollup_1h: 0, compaction: 0, store_size: 0 };
   failures = 0;
 
   constructor(private readonly store: Store, private readonly opts: WorkerOptions) {}
@@ -82,6 +84,8 @@ export class Worker {
       await this.store.sql`delete from statement_texts t where t.first_seen < ${before}
         and not exists (select 1 from statement_stats s where s.instance_id = t.instance_id and s.queryid = t.queryid)`;
     });
+    // After retention, so a snapshot never counts what was just dropped.
+    await this.runJob('store_size', async () => { await this.store.size.record(this.retention, now); });
   }
 
   /** Runs `fn` if this process gets the job's lock (held on one reserved connection for the run). */
