@@ -188,6 +188,7 @@ export async function runSimulate(cfg: SimulateConfig, _env: NodeJS.ProcessEnv, 
   const dueWall = (ts: number) => wall0 + (ts - sim0) / cfg.speed;
   // Simulated ms per generator tick: about 2,000 agent-seconds of messages at once.
   const spanMs = Math.max(50, Math.min(5000, Math.floor(2_000_000 / cfg.agents)));
+  const minSpan = Math.min(spanMs, 100 * cfg.speed);
   let from = sim0;
   let nextProgress = wall0 + cfg.progress_s * 1000;
   let windowStart = wall0;
@@ -208,7 +209,8 @@ export async function runSimulate(cfg: SimulateConfig, _env: NodeJS.ProcessEnv, 
       const now = Date.now();
       if (now >= nextProgress) { progress(now); nextProgress = now + cfg.progress_s * 1000; }
       const target = Math.min(endSim, simNow());
-      if (target <= from) { await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, (from - target) / cfg.speed)))); continue; }
+      // Ticks of at least 100 ms of wall time (or a whole span): each tick visits every agent.
+      if (target - from < minSpan && target < endSim) { await new Promise((r) => setTimeout(r, Math.min(100, Math.max(1, (from + minSpan - target) / cfg.speed)))); continue; }
       const to = Math.min(target, from + spanMs);
       for (const env of sim.tick(from, to)) {
         const samples = env.type === 'metrics' ? env.data.metrics.reduce((n, f) => n + f.points.length, 0) : 0;

@@ -46,7 +46,11 @@ export interface SimulateStats {
   resets: number;
 }
 
-interface SimAgent { inst: SimInstance; jobs: JobTemplate[]; seq: number; sentTexts: Uint8Array; startedAt: number; ctx: ValueContext }
+interface SimAgent {
+  inst: SimInstance; jobs: JobTemplate[]; seq: number; sentTexts: Uint8Array; startedAt: number; ctx: ValueContext;
+  /** Each job's offset in its interval (jobOffset), and the earliest time any job is due next. */
+  offsets: number[]; nextDue: number;
+}
 
 const ID = /^[A-Za-z0-9_-]{1,100}$/;
 
@@ -82,8 +86,10 @@ export class FleetSimulator {
     const templates = { primary: jobTemplates(catalog, o.preset, 'primary', o.version_num), replica: jobTemplates(catalog, o.preset, 'replica', o.version_num) };
     for (let i = o.firstAgent; i < o.firstAgent + o.agents; i++) {
       const inst = simInstance(i, { ...o, agents: o.agents });
-      const agent: SimAgent = { inst, jobs: templates[inst.role], seq: o.firstSeq, sentTexts: new Uint8Array(o.statements), startedAt: 0,
-        ctx: { role: inst.role, startedAt: 0, onReset: () => { this.stats.resets++; } } };
+      const jobs = templates[inst.role];
+      const agent: SimAgent = { inst, jobs, seq: o.firstSeq, sentTexts: new Uint8Array(o.statements), startedAt: 0,
+        ctx: { role: inst.role, startedAt: 0, onReset: () => { this.stats.resets++; } },
+        offsets: jobs.map((job, j) => jobOffset(inst, j, job.intervalMs)), nextDue: -Infinity };
       this.agents.push(agent);
     }
   }
@@ -109,15 +115,20 @@ export class FleetSimulator {
       }
     }
     for (const a of this.agents) {
+      // Most ticks are shorter than most intervals: an agent with nothing due is passed over.
+      if (a.nextDue > to) continue;
+      let next = Infinity;
       a.jobs.forEach((job, j) => {
         if (job.skipped) return;
-        const off = jobOffset(a.inst, j, job.intervalMs);
+        const off = a.offsets[j];
         const [first, last] = dueRuns(from, to, job.intervalMs, off);
         for (let k = first; k <= last; k++) {
           // A run too large for one message goes as several, as the agent sends it.
           for (const env of this.run(a, job, j, k, k * job.intervalMs + off)) for (const part of splitToFit(env)) out.push({ env: part, a });
         }
+        next = Math.min(next, (Math.max(first, last + 1)) * job.intervalMs + off);
       });
+      a.nextDue = next;
     }
     // Stable: at the same ms, agents keep their order and an agent its jobs' order.
     out.sort((x, y) => x.env.ts - y.env.ts);

@@ -8,6 +8,9 @@ import {
   type SeriesKey, type SeriesSet, type SetRows, type StoredMetric, type TimeseriesStore,
 } from './timeseries.ts';
 
+/** Series (and sets) kept in each cache before it starts over: about 30 MB of keys. */
+const MAX_CACHED = 200_000;
+
 /** Canonical text of a label set: keys sorted, so equal sets give equal keys. */
 export function labelsKey(labels: Record<string, string>): string {
   const keys = Object.keys(labels).sort();
@@ -20,6 +23,8 @@ export function labelsKey(labels: Record<string, string>): string {
  * (they are never renumbered or deleted while cached). Layout: docs/storage.md.
  */
 export class PgTimeseriesStore implements TimeseriesStore {
+  // Asked for only when a collector's message changes shape (the keeper remembers shapes):
+  // bounded, so a large fleet's dictionary is not held in memory for nothing.
   private readonly seriesCache = new Map<string, number>();
   private readonly setCache = new Map<string, number>();
   private metricsCache = new Map<string, StoredMetric>();
@@ -63,6 +68,7 @@ export class PgTimeseriesStore implements TimeseriesStore {
   }
 
   async resolveSeries(keys: SeriesKey[]): Promise<number[]> {
+    if (this.seriesCache.size + keys.length > MAX_CACHED) this.seriesCache.clear();
     const cacheKeys = keys.map((k) => `${k.ownerKind}${k.ownerId}|${k.metricId}|${labelsKey(k.labels)}`);
     const missing = new Map<string, SeriesKey>();
     cacheKeys.forEach((ck, i) => { if (!this.seriesCache.has(ck)) missing.set(ck, keys[i]); });
@@ -71,16 +77,24 @@ export class PgTimeseriesStore implements TimeseriesStore {
       const cols = [
         list.map((k) => k.ownerKind), list.map((k) => k.ownerId), list.map((k) => k.metricId), list.map((k) => JSON.stringify(k.labels)),
       ] as const;
-      await this.sql`
+      // New series come back from the insert; only those that existed already are looked up.
+      const created = await this.sql<{ id: number; owner_kind: 'i' | 'n'; owner_id: number; metric_id: number; labels: string }[]>`
         insert into series (owner_kind, owner_id, metric_id, labels)
         select ok, oi, mi, l::jsonb from unnest(${cols[0]}::char[], ${cols[1]}::int[], ${cols[2]}::int[], ${cols[3]}::text[]) k(ok, oi, mi, l)
-        on conflict do nothing`;
-      const rows = await this.sql<{ id: number; owner_kind: 'i' | 'n'; owner_id: number; metric_id: number; labels: string }[]>`
-        select s.id, s.owner_kind, s.owner_id, s.metric_id, s.labels::text as labels
-        from series s join unnest(${cols[0]}::char[], ${cols[1]}::int[], ${cols[2]}::int[], ${cols[3]}::text[]) k(ok, oi, mi, l)
-          on s.owner_kind = k.ok and s.owner_id = k.oi and s.metric_id = k.mi
-            and md5(s.labels::text) = md5(k.l::jsonb::text) and s.labels = k.l::jsonb`;
-      for (const r of rows) this.seriesCache.set(`${r.owner_kind}${r.owner_id}|${r.metric_id}|${labelsKey(JSON.parse(r.labels))}`, r.id);
+        on conflict do nothing
+        returning id, owner_kind, owner_id, metric_id, labels::text as labels`;
+      const cacheRow = (r: (typeof created)[number]) => this.seriesCache.set(`${r.owner_kind}${r.owner_id}|${r.metric_id}|${labelsKey(JSON.parse(r.labels))}`, r.id);
+      for (const r of created) cacheRow(r);
+      if (created.length < list.length) {
+        const old = [...missing].filter(([ck]) => !this.seriesCache.has(ck)).map(([, k]) => k);
+        const rows = await this.sql<{ id: number; owner_kind: 'i' | 'n'; owner_id: number; metric_id: number; labels: string }[]>`
+          select s.id, s.owner_kind, s.owner_id, s.metric_id, s.labels::text as labels
+          from series s join unnest(${old.map((k) => k.ownerKind)}::char[], ${old.map((k) => k.ownerId)}::int[], ${old.map((k) => k.metricId)}::int[],
+                                    ${old.map((k) => JSON.stringify(k.labels))}::text[]) k(ok, oi, mi, l)
+            on s.owner_kind = k.ok and s.owner_id = k.oi and s.metric_id = k.mi
+              and md5(s.labels::text) = md5(k.l::jsonb::text) and s.labels = k.l::jsonb`;
+        for (const r of rows) cacheRow(r);
+      }
     }
     return cacheKeys.map((ck) => {
       const id = this.seriesCache.get(ck);
@@ -101,6 +115,7 @@ export class PgTimeseriesStore implements TimeseriesStore {
   }
 
   async resolveSets(sets: SeriesSet[]): Promise<number[]> {
+    if (this.setCache.size + sets.length > MAX_CACHED) this.setCache.clear();
     const keys = sets.map((s) => s.series.join(','));
     const missing = new Map<string, SeriesSet>();
     keys.forEach((k, i) => { if (!this.setCache.has(k)) missing.set(k, sets[i]); });

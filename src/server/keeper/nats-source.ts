@@ -52,8 +52,10 @@ export interface NatsSourceOptions {
   /** How long a partial batch waits for more messages. */
   maxWaitMs?: number;
   /**
-   * Batches stored at once (default 1). With 2, the next batch is decoded and prepared
-   * while one commits; batches that share agents then contend for the same inventory rows.
+   * Batches stored at once (default 2): the next batch is decoded and prepared while one
+   * commits, so the keeper and PostgreSQL work at the same time instead of waiting for each
+   * other. Batches lock the rows they share in one order (ids, then keys), so they wait for
+   * each other rather than deadlock.
    */
   concurrency?: number;
   onError?: (err: unknown) => void;
@@ -111,7 +113,7 @@ export class NatsSource {
 
   private async process(maxBatch: number): Promise<void> {
     const maxWait = this.opts.maxWaitMs ?? 50;
-    const concurrency = Math.max(1, this.opts.concurrency ?? 1);
+    const concurrency = Math.max(1, this.opts.concurrency ?? 2);
     const inFlight = new Set<Promise<void>>();
     let backoff = 200;
     while (!this.stopped) {

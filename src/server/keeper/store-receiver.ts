@@ -10,7 +10,7 @@ export class StoreReceiver implements Receiver {
   /** Series set resolved in `prepare`, per metrics envelope. */
   private readonly prepared = new WeakMap<Envelope, number[]>();
   /** Per owner and collector: the shape of the last message and its set. */
-  private readonly shapes = new Map<string, { signature: string[]; setIds: number[] }>();
+  private readonly shapes = new Map<string, { shape: number; setIds: number[] }>();
   /** Cluster and node ids resolved in `prepare`, per inventory or heartbeat envelope. */
   private readonly placed = new WeakMap<Envelope, { clusterId: number; nodeId: number }>();
 
@@ -40,7 +40,7 @@ export class StoreReceiver implements Receiver {
     if (minTs <= maxTs) await this.store.timeseries.ensurePartitions(minTs, maxTs + 1);
     const metrics = batch.filter((a) => a.env.type === 'metrics');
     if (metrics.length === 0) return;
-    const misses: { a: Accepted; owner: { kind: 'i' | 'n'; id: number }; cacheKey: string; signature: string[] }[] = [];
+    const misses: { a: Accepted; owner: { kind: 'i' | 'n'; id: number }; cacheKey: string; shape: number }[] = [];
     const nodeOf = new Map<string, number>();
     for (const a of metrics) {
       if (a.env.type !== 'metrics') continue;
@@ -56,8 +56,9 @@ export class StoreReceiver implements Receiver {
       // message with the last one's shape instead of resolving every label set again.
       const cacheKey = `${owner.kind}${owner.id}/${a.env.data.collector}`;
       const known = this.shapes.get(cacheKey);
-      if (known && sameShape(a.env.data, known.signature)) { this.prepared.set(a.env, known.setIds); continue; }
-      misses.push({ a, owner, cacheKey, signature: shapeOf(a.env.data) });
+      const shape = shapeHash(a.env.data);
+      if (known?.shape === shape) { this.prepared.set(a.env, known.setIds); continue; }
+      misses.push({ a, owner, cacheKey, shape });
     }
     if (misses.length === 0) return;
     const infos = new Map<string, { name: string; kind: 'gauge' | 'counter'; unit?: string; interval_ms?: number }>();
@@ -97,7 +98,7 @@ export class StoreReceiver implements Receiver {
       // A message without points has no set: nothing to store.
       const mine = setIds.filter((_, j) => setsOf[j] === k);
       this.prepared.set(m.a.env, mine);
-      this.shapes.set(m.cacheKey, { signature: m.signature, setIds: mine });
+      this.shapes.set(m.cacheKey, { shape: m.shape, setIds: mine });
     });
   }
 
@@ -194,33 +195,31 @@ const TOUCH_EVERY_MS = 1000;
 /** Shapes cached before the cache starts over (a fleet has about one per collector and instance). */
 const MAX_SHAPES = 200_000;
 
-/** What makes two metrics messages share a series set: names, kinds, interval and label sets, in order. */
-function shapeOf(data: MetricsData): string[] {
-  const sig: string[] = [String(data.interval_ms ?? ''), String(data.metrics.length)];
+/**
+ * A 53-bit hash of what makes two metrics messages share a series set: interval, names,
+ * kinds and label sets, in order (each string with its length, so no two sequences run
+ * together). A collector's message is compared only with that collector's previous one, so a
+ * wrong match needs a changed shape with an equal hash: about 1 in 2^53 per change (cyrb53's
+ * mixing). Keeping a hash instead of the shape itself keeps a large fleet's labels out of memory.
+ */
+export function shapeHash(data: MetricsData): number {
+  let h1 = 0xdeadbeef ^ data.metrics.length;
+  let h2 = 0x41c6ce57 ^ (data.interval_ms ?? -1);
+  const add = (n: number) => { h1 = Math.imul(h1 ^ n, 2654435761); h2 = Math.imul(h2 ^ n, 1597334677); };
+  const addText = (t: string) => { add(t.length); for (let i = 0; i < t.length; i++) add(t.charCodeAt(i)); };
   for (const f of data.metrics) {
-    sig.push(f.name, f.kind, String(f.points.length));
+    addText(f.name);
+    add(f.kind === 'counter' ? 1 : 2);
+    add(f.points.length);
     for (const p of f.points) {
-      const l = p.l ?? {};
+      const l = p.l;
+      if (l === undefined) { add(0); continue; }
       const keys = Object.keys(l);
-      sig.push(String(keys.length));
-      for (const k of keys) sig.push(k, l[k]);
+      add(keys.length);
+      for (const k of keys) { addText(k); addText(l[k]); }
     }
   }
-  return sig;
-}
-
-/** Whether `data` has the shape `sig` (as shapeOf would give, without building it). */
-function sameShape(data: MetricsData, sig: string[]): boolean {
-  let i = 0;
-  if (sig[i++] !== String(data.interval_ms ?? '') || sig[i++] !== String(data.metrics.length)) return false;
-  for (const f of data.metrics) {
-    if (sig[i++] !== f.name || sig[i++] !== f.kind || sig[i++] !== String(f.points.length)) return false;
-    for (const p of f.points) {
-      const l = p.l ?? {};
-      const keys = Object.keys(l);
-      if (sig[i++] !== String(keys.length)) return false;
-      for (const k of keys) if (sig[i++] !== k || sig[i++] !== l[k]) return false;
-    }
-  }
-  return i === sig.length;
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
