@@ -4,6 +4,7 @@ import { ConfigError, resolveConfig, splitBooleanFlags, usage, type FieldSpec } 
 import { CATALOG_COMMANDS } from './catalog.ts';
 import type { Command, CommandGroup, OnceCommand, ServiceCommand } from './command.ts';
 import { logLine } from './log.ts';
+import { isPostgresCloseRace } from '../pg-errors/index.ts';
 
 type ServiceRun = Awaited<ReturnType<ServiceCommand['load']>>['run'];
 type OnceRun = Awaited<ReturnType<OnceCommand['load']>>['run'];
@@ -99,6 +100,7 @@ async function runService(name: string, command: ServiceCommand, args: string[])
   const parsed = configOf(name, { summary: command.summary, ...cmd }, args);
   if (typeof parsed === 'number') return parsed;
   let stop: () => Promise<void>;
+  survivePostgresCloseRace();
   try {
     stop = await cmd.run(parsed.cfg as never, process.env);
   } catch (err) {
@@ -118,6 +120,28 @@ async function runService(name: string, command: ServiceCommand, args: string[])
     process.on('SIGTERM', () => onSignal('SIGTERM'));
   });
   return 0;
+}
+
+/** Errors of a long-running command that reach the top: see isPostgresCloseRace. */
+let closeRaces = 0;
+
+/**
+ * A service outlives the PostgreSQL servers it talks to (the store, a monitored instance):
+ * postgres.js' close race is logged and survived; anything else that reaches the top still
+ * ends the process, as Node would.
+ */
+function survivePostgresCloseRace(): void {
+  const onError = (err: unknown, kind: string) => {
+    if (isPostgresCloseRace(err)) {
+      closeRaces++;
+      logLine('warn', `a PostgreSQL connection closed mid-write (${(err as Error).message}); ${closeRaces} so far, going on`);
+      return;
+    }
+    logLine('error', `${kind}: ${(err as Error)?.stack ?? String(err)}`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', (err) => onError(err, 'uncaught exception'));
+  process.on('unhandledRejection', (err) => onError(err, 'unhandled rejection'));
 }
 
 /**

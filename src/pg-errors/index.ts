@@ -50,3 +50,19 @@ export function isDataError(err: unknown): boolean {
   const code = codeOf(err);
   return isSqlState(code) && /^(22|23|54)/.test(code);
 }
+
+/**
+ * postgres.js 3.4 (up to 3.4.9, the latest) throws outside any promise when a connection
+ * closes while a write is queued: `sql.begin` sends its ROLLBACK on a socket its close
+ * handler has just set to null, from a setImmediate (porsager/postgres#1154, #1208). The
+ * query at fault has already been rejected with CONNECTION_CLOSED, so nothing is lost
+ * by going on; without a guard the process dies whenever a PostgreSQL it talks to
+ * restarts mid-transaction. The same close can also leave a CONNECTION_CLOSED rejection
+ * that no caller awaits.
+ */
+export function isPostgresCloseRace(err: unknown): boolean {
+  if (err instanceof TypeError) {
+    return /^Cannot read properties of null \(reading '(write|cork|uncork|end)'\)$/.test(err.message) && /\bnextWrite\b|\bconnection\.js\b/.test(err.stack ?? '');
+  }
+  return codeOf(err) === 'CONNECTION_CLOSED';
+}

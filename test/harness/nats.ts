@@ -18,6 +18,8 @@ export interface TestNats {
   port: number;
   /** Stops the server (SIGTERM) and waits for it; the JetStream store stays. */
   stop(): Promise<void>;
+  /** Kills the server at once (SIGKILL: no flush, no goodbye to clients) and waits for it; the JetStream store stays. */
+  kill(): Promise<void>;
   /** Starts it again on the same port with the same store. */
   restart(): Promise<void>;
   /** Stops it and removes its store. */
@@ -36,15 +38,16 @@ export async function startTestNats(): Promise<TestNats> {
     exit = new Promise((r) => child!.on('exit', () => r()));
     await waitPort(port);
   };
-  const stop = async () => {
+  const signal = async (sig: NodeJS.Signals) => {
     if (!child || child.exitCode !== null || child.signalCode) return;
-    child.kill('SIGTERM');
+    child.kill(sig);
     await exit;
   };
+  const stop = () => signal('SIGTERM');
   await start();
   return {
     url: `nats://127.0.0.1:${port}`, port,
-    stop, restart: start,
+    stop, restart: start, kill: () => signal('SIGKILL'),
     destroy: async () => { await stop(); dir.remove(); },
   };
 }

@@ -50,3 +50,46 @@ export function runPgfleet(args: string[], env: NodeJS.ProcessEnv = {}, entry: s
     },
   };
 }
+
+/**
+ * `pgfleet <args>` under a supervisor, as systemd would run a server role: an exit nobody
+ * asked for is recorded in `unexpectedExits` (a fault test fails on it) and the process is
+ * started again a second later, so one crash does not hide what the rest of a run shows.
+ */
+export class SupervisedPgfleet {
+  readonly unexpectedExits: string[] = [];
+  /** Every process started, in order (a restart after a crash may overlap a planned one). */
+  private readonly procs: PgfleetProcess[] = [];
+  private readonly killed = new Set<PgfleetProcess>();
+  private closing = false;
+
+  constructor(private readonly args: string[], private readonly ready: RegExp) {}
+
+  /** Starts one more process and waits until it prints `ready`. */
+  async start(): Promise<void> {
+    const p = runPgfleet(this.args);
+    this.procs.push(p);
+    p.child.on('exit', (code, signal) => {
+      if (this.killed.has(p) || this.closing) return;
+      this.unexpectedExits.push(`pgfleet ${this.args[0]} exited by itself (${code ?? signal}):\n${p.output().slice(-3000)}`);
+      setTimeout(() => { if (!this.closing) this.start().catch(() => {}); }, 1000);
+    });
+    await p.waitForOutput(this.ready);
+  }
+
+  /** SIGKILL of every process still running. */
+  async kill(): Promise<void> {
+    const live = this.procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null);
+    for (const p of live) this.killed.add(p);
+    await Promise.all(live.map((p) => p.kill()));
+  }
+
+  /** SIGTERM to every process; no restarts after this. */
+  async stop(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.procs.map((p) => p.stop()));
+  }
+
+  /** What all the processes printed, in the order they were started. */
+  output(): string { return this.procs.map((p) => p.output()).join(''); }
+}
