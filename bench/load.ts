@@ -92,8 +92,13 @@ async function measure() {
   const simSummary = JSON.parse(simLine) as { sent: number; samples: number };
   await waitFor('the backlog committed', async () => (await jsm.consumers.info(STREAM_NAME, KEEPER_CONSUMER)).num_pending === 0, 120_000, 200);
   await waitFor('every message committed', async () => Number((await sql`select count(*)::int as n from ingested`)[0].n) >= simSummary.sent, 120_000, 200);
-  const health = await (await fetch(`${api}/api/v1/health`)).json() as { ingest: { newest_sample_ts: number } };
   const [{ newest }] = await sql`select max(ts)::float8 as newest from sample_sets`;
+  // The keeper counts a batch after its commit: the store can show it a moment before /health does.
+  let health = { ingest: { newest_sample_ts: 0 } };
+  await waitFor('the server to report the newest sample', async () => {
+    health = await (await fetch(`${api}/api/v1/health`)).json() as typeof health;
+    return health.ingest.newest_sample_ts >= newest;
+  }, 10_000, 100).catch(() => {});
   const [{ stored }] = await sql`select count(*)::float8 as stored from ingested`;
   const [{ dead }] = await sql`select count(*)::int as dead from dead_letters`;
   await serve.stop();

@@ -52,6 +52,8 @@ const partitionsBytes = async (parent: string) => (await sql`
   select coalesce(sum(pg_total_relation_size(c.oid)), 0)::float8 as b from pg_inherits i join pg_class c on c.oid = i.inhrelid
   where i.inhparent = ${parent}::regclass`)[0].b as number;
 
+const INGEST_NOTE = `${AGENTS} agents × ${MINUTES} simulated minutes published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on.`;
+
 // 1. Ingest, end to end ------------------------------------------------------------------
 const sim = new FleetSimulator(catalog, { agents: AGENTS, seed: 1, prefix: 'ing' });
 const end = now - 60_000;
@@ -152,7 +154,9 @@ rows.length = 0;
 await sql`drop table copy_baseline, copy_baseline_indexed`;
 if (values['ingest-only']) {
   await store.close(); await sql.end(); await nats.destroy(); await pg.destroy();
-  for (const f of figures) console.log(JSON.stringify({ bench: 'store', ...f }));
+  const m = machine({ postgres: version as string, nats_server: 'debian nats-server' });
+  if (values['no-record']) for (const f of figures) console.log(JSON.stringify({ bench: 'store', ...f }));
+  else record('store', [{ figure: 'machine', ...m }, ...figures], m, `Ingest only (--ingest-only): ${INGEST_NOTE}`);
   await new Promise((r) => process.stdout.write('', r));
   process.exit(0);
 }
@@ -265,5 +269,5 @@ if (values['no-record']) {
   for (const f of figures) process.stdout.write(`${JSON.stringify({ bench: 'store', ...f })}\n`);
 } else {
   record('store', [{ figure: 'machine', ...m }, ...figures], m,
-    `Simulated agents (src/simulate, preset standard). Ingest: ${AGENTS} agents × ${MINUTES} simulated minutes published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on. Older data through an in-process keeper: one day of ${DAY_AGENTS} full agents and ${DAYS} days of one instance with ${DATABASES} databases (pg_stat_database only), rolled up and compacted by the worker's jobs; bytes from pg_total_relation_size of every partition (indexes, TOAST). Queries: GET /api/v1/series for ${DATABASES} series of one metric, ${QUERIES} windows ending at random times in the last day.`);
+    `Simulated agents (src/simulate, preset standard). Ingest: ${INGEST_NOTE} Older data through an in-process keeper: one day of ${DAY_AGENTS} full agents and ${DAYS} days of one instance with ${DATABASES} databases (pg_stat_database only), rolled up and compacted by the worker's jobs; bytes from pg_total_relation_size of every partition (indexes, TOAST). Queries: GET /api/v1/series for ${DATABASES} series of one metric, ${QUERIES} windows ending at random times in the last day.`);
 }
