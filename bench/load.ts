@@ -46,7 +46,7 @@ try {
 } finally {
   for (const c of cleanup.reverse()) await Promise.resolve(c()).catch(() => {});
 }
-const { ticks, wallS, cpu, simSummary, health, newest, stored, dead, serveOut, series } = run;
+const { ticks, wallS, cpu, simSummary, health, newest, stored, dead, serveOut, series, t0 } = run;
 
 async function measure() {
   const serve = startAgent(serveArgs, values['serve-node-args'].split(/\s+/).filter(Boolean), 'dist/cli/index.js');
@@ -105,7 +105,7 @@ async function measure() {
   const serveOut = serve.output();
   await nc.close();
   const [{ series }] = await sql`select count(*)::int as series from series`;
-  return { ticks, wallS, cpu, simSummary, health, newest, stored, dead, serveOut, series };
+  return { ticks, wallS, cpu, simSummary, health, newest, stored, dead, serveOut, series, t0 };
 }
 
 const steady = ticks.filter((k) => k.t >= REGISTER_S * 1000);
@@ -130,6 +130,12 @@ const figures: Record<string, unknown>[] = [
   { figure: 'serve_rss_mb', max: +Math.max(...rss).toFixed(1), window_first_minute_mean: +mean(firstMinute).toFixed(1), last_minute_mean: +mean(lastMinute).toFixed(1),
     nats_max: +Math.max(...ticks.map((k) => k.natsMb)).toFixed(1), postgres_pss_max: +Math.max(...ticks.map((k) => k.pgMb)).toFixed(1) },
   { figure: 'backlog_messages', max: Math.max(...steady.map((k) => k.pending)), mean: Math.round(mean(steady.map((k) => k.pending))) },
+  { figure: 'lag_peaks_and_slow_jobs', note: 'seconds since the start of the run',
+    lag_peaks: [...steady].sort((a, b) => (b.lagMs ?? 0) - (a.lagMs ?? 0)).slice(0, 8).map((k) => ({ at_s: Math.round(k.t / 1000), lag_ms: k.lagMs })),
+    slow_jobs: serveOut.split('\n').flatMap((l) => {
+      const m = /^(\S+)\s.*worker job (\S+) took (\d+) ms/.exec(l);
+      return m && Date.parse(m[1]) >= t0 + REGISTER_S * 1000 ? [{ ended_at_s: Math.round((Date.parse(m[1]) - t0) / 1000), job: m[2], ms: Number(m[3]) }] : [];
+    }) },
   { figure: 'server_warnings', lines: serveOut.split('\n').filter((l) => /\b(warn|error)\b/.test(l)).length, last: serveOut.split('\n').filter((l) => /\b(warn|error)\b/.test(l)).slice(-3) },
 ];
 const notes = `${AGENTS} simulated agents (\`pgfleet simulate\`, preset standard, seed ${values.seed}, catalog default intervals, real time) published to JetStream for ${REGISTER_S / 60} + ${MINUTES} min; one \`pgfleet serve --role all\` (the bundle${values['serve-node-args'] ? `, node ${values['serve-node-args']}` : ''}) stored them in PostgreSQL ${version} (fsync and synchronous_commit on) with its worker jobs running. The first ${REGISTER_S} s are the fleet registering (each collector reports once within its interval, the server creates the series; figure registration); the window measured against the goal follows. Lag: now − newest committed sample ts, from GET /api/v1/health each second; RSS each second.`;

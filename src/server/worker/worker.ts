@@ -14,6 +14,9 @@ export interface WorkerOptions {
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
+/** Jobs that take longer are logged with their duration. */
+const SLOW_JOB_MS = 1000;
+
 /** A job runs in one process at a time: whoever holds its advisory lock. */
 export const JOB_LOCKS = {
   partitions: 0x70670001, retention: 0x70670002, rollup_1m: 0x70670003, rollup_1h: 0x70670004, compaction: 0x70670005,
@@ -94,9 +97,13 @@ export class Worker {
     try {
       const [{ locked }] = await conn`select pg_try_advisory_lock(${JOB_LOCKS[job]}) as locked`;
       if (!locked) return false;
+      const t0 = Date.now();
       try {
         await fn();
         this.runs[job]++;
+        // A long job competes with ingest for the store: say so, for whoever traces lag.
+        const ms = Date.now() - t0;
+        if (ms >= SLOW_JOB_MS) this.opts.log?.('info', `worker job ${job} took ${ms} ms`);
       } catch (err) {
         this.opts.log?.('error', `worker job ${job} failed: ${(err as Error).message}`);
       } finally {
