@@ -122,15 +122,13 @@ async function runService(name: string, command: ServiceCommand, args: string[])
   return 0;
 }
 
-/** Errors of a long-running command that reach the top: see isPostgresCloseRace. */
-let closeRaces = 0;
-
 /**
  * A service outlives the PostgreSQL servers it talks to (the store, a monitored instance):
  * postgres.js' close race is logged and survived; anything else that reaches the top still
  * ends the process, as Node would.
  */
 function survivePostgresCloseRace(): void {
+  let closeRaces = 0;
   const onError = (err: unknown, kind: string) => {
     if (isPostgresCloseRace(err)) {
       closeRaces++;

@@ -126,7 +126,8 @@ export class FleetSimulator {
           // A run too large for one message goes as several, as the agent sends it.
           for (const env of this.run(a, job, j, k, k * job.intervalMs + off)) for (const part of splitToFit(env)) out.push({ env: part, a });
         }
-        next = Math.min(next, (Math.max(first, last + 1)) * job.intervalMs + off);
+        // last ≥ first − 1 always: the next run is last + 1.
+        next = Math.min(next, (last + 1) * job.intervalMs + off);
       });
       a.nextDue = next;
     }
