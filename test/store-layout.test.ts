@@ -82,35 +82,48 @@ function close(a: number, b: number): boolean {
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 10, 23, 12, 0, 0);
 
+/** Checks every rollup row of `g` at `res` against the samples, member by member. */
+async function checkRollups(g: Generated, res: '1m' | '1h'): Promise<void> {
+  const table = res === '1m' ? 'rollups_1m' : 'rollups_1h';
+  const width = RESOLUTION_MS[res];
+  const rows = await store.sql<{ ts: number; n: number; mn: number[]; mx: number[]; av: number[]; lst: number[] }[]>`
+    select ts, n, mn, mx, av, lst from ${store.sql(table)} where set_id = ${g.setId} order by ts`;
+  const buckets = new Set(g.ts.map((t) => Math.floor(t / width) * width));
+  assert.equal(rows.length, buckets.size, `${res}: one row per bucket with samples`);
+  let checked = 0;
+  for (const r of rows) {
+    for (let k = 0; k < g.series.length; k++) {
+      const want = expectedBucket(g, k, Number(r.ts), width)!;
+      const where = `${res} bucket ${new Date(Number(r.ts)).toISOString()} member ${k} (${g.counters[k] ? 'counter' : 'gauge'})`;
+      assert.equal(r.n, want.n, `${where}: n`);
+      assert.ok(close(r.av[k], want.av), `${where}: av ${r.av[k]} ≠ ${want.av}`);
+      assert.equal(r.lst[k], want.lst, `${where}: last`);
+      if (want.mn === null) assert.equal(r.mn[k], null, `${where}: no rate before the first sample`);
+      else assert.ok(close(r.mn[k], want.mn!) && close(r.mx[k], want.mx!), `${where}: min/max ${r.mn[k]}/${r.mx[k]} ≠ ${want.mn}/${want.mx}`);
+      if (g.counters[k]) assert.ok(r.av[k] >= 0 && (r.mn[k] === null || r.mn[k] >= 0), `${where}: never negative`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 0);
+}
+
 test('rollups hold what the raw samples say, bucket by bucket (gauges: min, max, avg, last; counters: rates, increase across resets)', async () => {
   const from = NOW - 5 * HOUR;
   const g = await generate({ from, to: NOW - HOUR, intervalMs: 15_000, jitterMs: 2000, gauges: 3, counters: 3, seed: 1,
     resets: [from + 37 * 60_000, from + 2 * HOUR + 5_000] });
   await write(g, NOW);
+  // A set collected every 5 minutes has no 1-minute rollups; its hours come from raw samples
+  // (those of the set above from its minutes).
+  const slow = await generate({ from, to: NOW - HOUR, intervalMs: 300_000, jitterMs: 20_000, gauges: 2, counters: 2, seed: 11,
+    resets: [from + 2 * HOUR + 5_000] });
+  await write(slow, NOW);
   await store.rollups.run('1m', NOW);
   await store.rollups.run('1h', NOW);
-  for (const [res, table] of [['1m', 'rollups_1m'], ['1h', 'rollups_1h']] as const) {
-    const width = RESOLUTION_MS[res];
-    const rows = await store.sql<{ ts: number; n: number; mn: number[]; mx: number[]; av: number[]; lst: number[] }[]>`
-      select ts, n, mn, mx, av, lst from ${store.sql(table)} where set_id = ${g.setId} order by ts`;
-    const buckets = new Set(g.ts.map((t) => Math.floor(t / width) * width));
-    assert.equal(rows.length, buckets.size, `${res}: one row per bucket with samples`);
-    let checked = 0;
-    for (const r of rows) {
-      for (let k = 0; k < g.series.length; k++) {
-        const want = expectedBucket(g, k, Number(r.ts), width)!;
-        const where = `${res} bucket ${new Date(Number(r.ts)).toISOString()} member ${k} (${g.counters[k] ? 'counter' : 'gauge'})`;
-        assert.equal(r.n, want.n, `${where}: n`);
-        assert.ok(close(r.av[k], want.av), `${where}: av ${r.av[k]} ≠ ${want.av}`);
-        assert.equal(r.lst[k], want.lst, `${where}: last`);
-        if (want.mn === null) assert.equal(r.mn[k], null, `${where}: no rate before the first sample`);
-        else assert.ok(close(r.mn[k], want.mn!) && close(r.mx[k], want.mx!), `${where}: min/max ${r.mn[k]}/${r.mx[k]} ≠ ${want.mn}/${want.mx}`);
-        if (g.counters[k]) assert.ok(r.av[k] >= 0 && (r.mn[k] === null || r.mn[k] >= 0), `${where}: never negative`);
-        checked++;
-      }
-    }
-    assert.ok(checked > 0);
-  }
+  await checkRollups(g, '1m');
+  await checkRollups(g, '1h');
+  await checkRollups(slow, '1h');
+  const [{ n }] = await store.sql`select count(*)::int as n from rollups_1m where set_id = ${slow.setId}`;
+  assert.equal(n, 0, 'no 1-minute rollups for a set collected every 5 minutes');
 });
 
 test('queries read 1-minute and 1-hour rollups by step, and agree with raw samples for the same windows', async () => {

@@ -192,39 +192,43 @@ export class PgTimeseriesStore implements TimeseriesStore {
     const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
     // Series found in a set the rollup leaves out (1m: collected every minute or slower, where
     // a 1-minute rollup would be as large as the samples) are read raw over the whole range.
-    const rolled = await this.sql<{ series_id: number; rolled: boolean }[]>`
-      select m.series_id, bool_and(${resolution === '1h'}::boolean or coalesce(s.interval_ms, 0) < ${width}) as rolled
+    const members = await this.sql<{ series_id: number; set_id: number; pos: number; rolled: boolean }[]>`
+      select m.series_id, m.set_id, m.pos, ${resolution === '1h'}::boolean or coalesce(s.interval_ms, 0) < ${width} as rolled
       from series_set_members m join series_sets s on s.id = m.set_id
-      where m.series_id = any(${q.seriesIds}::int[]) group by 1`;
-    const fromRollup = rolled.filter((r) => r.rolled).map((r) => r.series_id);
+      where m.series_id = any(${q.seriesIds}::int[])`;
+    const notRolled = new Set(members.filter((m) => !m.rolled).map((m) => m.series_id));
+    const picks = members.filter((m) => !notRolled.has(m.series_id));
+    const fromRollup = [...new Set(picks.map((m) => m.series_id))];
     const rawOnly = q.seriesIds.filter((id) => !fromRollup.includes(id));
     const [state] = await this.sql<{ done_to: number }[]>`select done_to from rollup_state where resolution = ${resolution}`;
     // Buckets after the rollup's end come from raw samples; the cut is step-aligned, so no bucket mixes both.
     const cut = Math.max(q.from, Math.min(q.to, Math.floor((state?.done_to ?? 0) / q.stepMs) * q.stepMs));
     if (fromRollup.length > 0 && cut > q.from) {
-      const step = q.stepMs;
-      const rows = q.kind === 'counter'
-        ? q.fn === 'rate'
-          ? await this.sql<{ series_id: number; b: number; v: number }[]>`
-              select m.series_id, (r.ts / ${step}::bigint) * ${step}::bigint as b, sum(r.av[m.pos]) * 1000.0 / (count(*) * ${width}::float8) as v
-              from ${this.sql(table)} r join series_set_members m on m.set_id = r.set_id
-              where m.series_id = any(${fromRollup}::int[]) and r.ts >= ${q.from}::bigint and r.ts < ${cut}::bigint
-              group by 1, 2`
-          : await this.sql<{ series_id: number; b: number; v: number }[]>`
-              select m.series_id, (r.ts / ${step}::bigint) * ${step}::bigint as b, (array_agg(r.lst[m.pos] order by r.ts desc))[1] as v
-              from ${this.sql(table)} r join series_set_members m on m.set_id = r.set_id
-              where m.series_id = any(${fromRollup}::int[]) and r.ts >= ${q.from}::bigint and r.ts < ${cut}::bigint
-              group by 1, 2`
-        : await this.sql<{ series_id: number; b: number; v: number }[]>`
-            select m.series_id, (r.ts / ${step}::bigint) * ${step}::bigint as b, sum(r.av[m.pos] * r.n) / sum(r.n) as v
-            from ${this.sql(table)} r join series_set_members m on m.set_id = r.set_id
-            where m.series_id = any(${fromRollup}::int[]) and r.ts >= ${q.from}::bigint and r.ts < ${cut}::bigint
-            group by 1, 2`;
+      const rows = await this.rollupBuckets(q, table, width, cut, picks);
       for (const r of rows) buckets.get(r.series_id)!.set(Number(r.b), r.v);
     }
     if (fromRollup.length > 0 && cut < q.to) await this.rawBuckets(q, fromRollup, cut, q.to, buckets);
     if (rawOnly.length > 0) await this.rawBuckets(q, rawOnly, q.from, q.to, buckets);
     return answer;
+  }
+
+  /** Step buckets of the members `picks` from a rollup table over [q.from, cut). */
+  private rollupBuckets(q: RangeQuery, table: string, width: number, cut: number,
+    picks: { series_id: number; set_id: number; pos: number }[]) {
+    const step = q.stepMs;
+    const sql = this.sql;
+    // Counters: the rate from the increases, or the last value; gauges: the average.
+    const col = q.kind === 'counter' && q.fn !== 'rate' ? 'lst' : 'av';
+    const agg = q.kind !== 'counter' ? sql`sum(v * r.n) / sum(r.n)`
+      : q.fn === 'rate' ? sql`sum(v) * 1000.0 / (count(*) * ${width}::float8)`
+        : sql`(array_agg(v order by r.ts desc))[1]`;
+    const from = sql`unnest(${picks.map((m) => m.set_id)}::int[], ${picks.map((m) => m.pos)}::int[], ${picks.map((m) => m.series_id)}::int[]) p(set_id, pos, series_id)
+      join ${sql(table)} r on r.set_id = p.set_id cross join lateral (values (r.${sql(col)}[p.pos])) u(v)`;
+    return sql<{ series_id: number; b: number; v: number }[]>`
+      select p.series_id, (r.ts / ${step}::bigint) * ${step}::bigint as b, ${agg} as v
+      from ${from}
+      where r.set_id = any(${[...new Set(picks.map((m) => m.set_id))]}::int[]) and r.ts >= ${q.from}::bigint and r.ts < ${cut}::bigint
+      group by 1, 2`;
   }
 
   /** Step buckets over [from, to) computed here from raw samples: recent rows and compacted chunks. */

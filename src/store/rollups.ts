@@ -25,9 +25,11 @@ export interface RollupRun {
 }
 
 /**
- * Fills `rollups_1m` and `rollups_1h` from raw samples (`sample_sets`), in SQL, one
- * row per set and bucket. 1-minute rollups cover only sets collected more often than
- * once a minute: for the others a rollup row would be larger than the samples.
+ * Fills `rollups_1m` and `rollups_1h`, in SQL, one row per set and bucket. 1-minute
+ * rollups cover only sets collected more often than once a minute (for the others a
+ * rollup row would be larger than the samples), from raw samples (`sample_sets`). Hourly
+ * rollups of those sets are computed from their 1-minute rollups (an hour of raw rows
+ * is 60 times more to read and sort), and of the other sets from raw samples.
  */
 export class Rollups {
   constructor(private readonly sql: Sql) {}
@@ -35,7 +37,13 @@ export class Rollups {
   async run(resolution: RollupResolution, now = Date.now()): Promise<RollupRun> {
     const width = RESOLUTION_MS[resolution];
     const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
-    const end = Math.floor((now - ROLLUP_GRACE_MS[resolution]) / width) * width;
+    let end = Math.floor((now - ROLLUP_GRACE_MS[resolution]) / width) * width;
+    if (resolution === '1h') {
+      // Hours are made of final minutes.
+      const [m] = await this.sql<{ done_to: number }[]>`select done_to from rollup_state where resolution = '1m'`;
+      end = Math.min(end, m ? Math.floor(Number(m.done_to) / width) * width : -Infinity);
+      if (!Number.isFinite(end)) return { resolution, doneTo: 0, rows: 0, redone: 0 };
+    }
     let [state] = await this.sql<{ done_to: number }[]>`select done_to from rollup_state where resolution = ${resolution}`;
     if (!state) {
       // First run: from the oldest raw data there is.
@@ -69,7 +77,10 @@ export class Rollups {
     const width = RESOLUTION_MS[resolution];
     const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
     const marks = await this.sql<{ set_id: number; ts: number; id: number }[]>`
-      select set_id, ts, id from rollup_redo where resolution = ${resolution} and ts < ${doneTo}::bigint
+      select set_id, ts, id from rollup_redo m where resolution = ${resolution} and ts < ${doneTo}::bigint
+        -- An hour of a set with 1m rollups waits until its reopened minutes are computed again.
+        and (${resolution} = '1m' or not exists (select 1 from rollup_redo r where r.resolution = '1m' and r.set_id = m.set_id
+          and r.ts >= m.ts and r.ts < m.ts + ${RESOLUTION_MS['1h']}::bigint))
       order by ts limit 100000`;
     // Days already compacted have only the late samples left in raw rows: recomputing
     // from those alone would replace a complete bucket with a partial one.
@@ -98,39 +109,84 @@ export class Rollups {
 
   /** Writes the rollup rows of [from, to) (bucket-aligned), of every set or of `sets`; returns how many. */
   private async compute(sql: Sql, resolution: RollupResolution, from: number, to: number, sets?: number[]): Promise<number> {
+    // The job runs beside ingest: one process (parallel workers would take the cores the
+    // keepers need; lag peaks followed each run at 1,000 agents) and sorts in memory.
+    await sql`set local max_parallel_workers_per_gather = 0`;
+    await sql`set local work_mem = '64MB'`;
+    if (resolution === '1m') return this.fromRaw(sql, resolution, from, to, sets ?? null);
+    return await this.fromRaw(sql, resolution, from, to, sets ?? null) + await this.fromMinutes(sql, from, to, sets ?? null);
+  }
+
+  /** Rollup rows from raw samples: at 1m of the sets with 1m rollups, at 1h of the others. */
+  private async fromRaw(sql: Sql, resolution: RollupResolution, from: number, to: number, onlySets: number[] | null): Promise<number> {
     const width = RESOLUTION_MS[resolution];
     const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
-    const onlySets = sets ?? null;
-    // Per member: a counter's increase between consecutive samples (a drop is a reset, and
-    // the new value is the increase since) and its per-second rate; a gauge's value.
-    const result = await sql`
-      insert into ${sql(table)} (set_id, ts, n, mn, mx, av, lst)
-      select set_id, b, max(n), array_agg(mn order by pos), array_agg(mx order by pos), array_agg(av order by pos), array_agg(lst order by pos)
-      from (
-        select set_id, (ts / ${width}::bigint) * ${width}::bigint as b, pos, count(*)::int as n,
-          case when c then min(rate) else min(v) end as mn,
-          case when c then max(rate) else max(v) end as mx,
+    const fast = resolution === '1m';
+    // Per row: the set's previous values and time (a window over rows, not over members:
+    // a row holds ~20 members, and sorting members cost 4/5 of the job), and whether the
+    // row is its bucket's last. Per member: a counter's increase between consecutive
+    // samples (a drop is a reset, and the new value is the increase since) and its
+    // per-second rate; a gauge's value.
+    return writeRows(sql, table, sql`
+        select set_id, b, pos, count(*)::int as n,
+          case when c then min(inc * 1000.0 / nullif(dt, 0)) else min(v) end as mn,
+          case when c then max(inc * 1000.0 / nullif(dt, 0)) else max(v) end as mx,
           case when c then coalesce(sum(inc), 0) else avg(v) end as av,
-          (array_agg(v order by ts desc))[1] as lst
+          max(v) filter (where last) as lst
         from (
-          select set_id, ts, pos, v, c, inc, inc * 1000.0 / nullif(dt, 0) as rate
+          select r.set_id, r.b, r.dt, r.last, u.pos, u.v, s.counters[u.pos] as c,
+            case when u.v < u.p then u.v else u.v - u.p end as inc
           from (
-            select x.set_id, x.ts, u.pos, u.v, s.counters[u.pos] as c,
-              case when u.v < lag(u.v) over w then u.v else u.v - lag(u.v) over w end as inc,
-              x.ts - lag(x.ts) over w as dt
+            select x.set_id, x.ts, (x.ts / ${width}::bigint) * ${width}::bigint as b, x.vals,
+              lag(x.vals) over w as pv, x.ts - lag(x.ts) over w as dt,
+              coalesce(lead(x.ts) over w / ${width}::bigint <> x.ts / ${width}::bigint, true) as last
             from sample_sets x join series_sets s on s.id = x.set_id
-              cross join lateral unnest(x.vals) with ordinality u(v, pos)
             where x.ts >= ${from - LOOKBACK_MS[resolution]}::bigint and x.ts < ${to}::bigint
-              and (${resolution === '1h'}::boolean or coalesce(s.interval_ms, 0) < ${width})
+              and (coalesce(s.interval_ms, 0) < ${RESOLUTION_MS['1m']}) = ${fast}
               and (${onlySets}::int[] is null or x.set_id = any(${onlySets}::int[]))
-            window w as (partition by x.set_id, u.pos order by x.ts)
-          ) d
-          where ts >= ${from}::bigint
+            window w as (partition by x.set_id order by x.ts)
+          ) r join series_sets s on s.id = r.set_id
+            cross join lateral unnest(r.vals, r.pv) with ordinality u(v, p, pos)
+          where r.ts >= ${from}::bigint
         ) e
-        group by set_id, b, pos, c
-      ) g
-      group by set_id, b
-      on conflict (set_id, ts) do update set n = excluded.n, mn = excluded.mn, mx = excluded.mx, av = excluded.av, lst = excluded.lst`;
-    return result.count;
+        group by set_id, b, pos, c`);
   }
+
+  /**
+   * Hourly rows of the sets with 1-minute rollups, from those: counts and increases add up,
+   * averages weigh by count, extremes are the extremes, the last value is the last minute's.
+   */
+  private async fromMinutes(sql: Sql, from: number, to: number, onlySets: number[] | null): Promise<number> {
+    const width = RESOLUTION_MS['1h'];
+    return writeRows(sql, 'rollups_1h', sql`
+        select set_id, b, pos, sum(n)::int as n, min(mn) as mn, max(mx) as mx,
+          case when c then coalesce(sum(av), 0) else sum(av * n) filter (where av is not null) / sum(n) filter (where av is not null) end as av,
+          max(lst) filter (where last) as lst
+        from (
+          select r.set_id, r.b, r.n, s.counters[u.pos] as c, u.pos, u.mn, u.mx, u.av, u.lst, r.last
+          from (
+            select x.*, (x.ts / ${width}::bigint) * ${width}::bigint as b,
+              coalesce(lead(x.ts) over (partition by x.set_id order by x.ts) / ${width}::bigint <> x.ts / ${width}::bigint, true) as last
+            from rollups_1m x
+            where x.ts >= ${from}::bigint and x.ts < ${to}::bigint
+              and (${onlySets}::int[] is null or x.set_id = any(${onlySets}::int[]))
+          ) r join series_sets s on s.id = r.set_id
+            cross join lateral unnest(r.mn, r.mx, r.av, r.lst) with ordinality u(mn, mx, av, lst, pos)
+        ) m
+        group by set_id, b, pos, c`);
+  }
+}
+
+/**
+ * Writes one rollup row per set and bucket from `perMember` rows (set_id, b, pos, n, mn, mx,
+ * av, lst), a bucket computed again replacing the old row; returns how many.
+ */
+async function writeRows(sql: Sql, table: string, perMember: ReturnType<Sql>): Promise<number> {
+  const result = await sql`
+    insert into ${sql(table)} (set_id, ts, n, mn, mx, av, lst)
+    select set_id, b, max(n), array_agg(mn order by pos), array_agg(mx order by pos), array_agg(av order by pos), array_agg(lst order by pos)
+    from (${perMember}) g
+    group by set_id, b
+    on conflict (set_id, ts) do update set n = excluded.n, mn = excluded.mn, mx = excluded.mx, av = excluded.av, lst = excluded.lst`;
+  return result.count;
 }
