@@ -2,7 +2,9 @@
 // realistic counters and gauges, statements, activity, heartbeats):
 //  1. ingest: messages published to JetStream → committed by `pgfleet serve --role keeper`
 //     processes, in samples/s, against a raw COPY of the same samples as (series_id, ts, value)
-//     rows into a table without index, in the same PostgreSQL, in the same run;
+//     rows into a table without index, in the same PostgreSQL, in the same run; and the
+//     transport's ceiling: the same messages through JetStream to a process that only acks
+//     them, or decodes, validates and acks them (bench/transport-ceiling.ts);
 //  2. bytes per sample at rest: raw rows (sample_sets) and compacted chunks (sample_chunks),
 //     from pg_total_relation_size of every partition, indexes and TOAST included;
 //  3. chart query latency: 20 series over 24 h and over 30 days through the HTTP API.
@@ -10,7 +12,8 @@
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
-import { jetstream } from '@nats-io/jetstream';
+import { spawn } from 'node:child_process';
+import { AckPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { encodeEnvelope, ingestSubject, messageId, type Envelope } from '../src/protocol/index.ts';
 import { collectorsForPreset, loadCatalog } from '../src/catalog/index.ts';
 import { FleetSimulator } from '../src/simulate/index.ts';
@@ -52,18 +55,24 @@ const partitionsBytes = async (parent: string) => (await sql`
   select coalesce(sum(pg_total_relation_size(c.oid)), 0)::float8 as b from pg_inherits i join pg_class c on c.oid = i.inhrelid
   where i.inhparent = ${parent}::regclass`)[0].b as number;
 
-const INGEST_NOTE = `${AGENTS} agents × ${MINUTES} simulated minutes published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on.`;
+const INGEST_NOTE = `${AGENTS} agents × ${MINUTES} simulated minutes published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on. Backlog drain: the next ${MINUTES} simulated minutes published while the keepers were suspended (SIGSTOP, caches warm), then committed (timed from SIGCONT). Transport ceiling: the first ${MINUTES} minutes' messages again, to a stream of their own, consumed by a process that acks each message (or decodes, validates and acks it) and stores nothing, published while it consumes or all before it starts (backlog).`;
 
 // 1. Ingest, end to end ------------------------------------------------------------------
 const sim = new FleetSimulator(catalog, { agents: AGENTS, seed: 1, prefix: 'ing' });
+// [start, mid): published while the keepers consume; [mid, end): published while they are
+// stopped, then drained (as after an outage, or with agents publishing from other machines:
+// the publisher's CPU is then not taken from the server's cores).
 const end = now - 60_000;
-const start = end - MINUTES * 60_000;
+const mid = end - MINUTES * 60_000;
+const start = mid - MINUTES * 60_000;
 // Warm-up: the fleet's first minutes, up to its slowest collector's interval, register its
 // series and sets, as in a server that has been running.
 const slowest = Math.max(...collectorsForPreset(catalog, 'standard').map((c) => c.interval_s * 1000));
 const warm = sim.tick(start - slowest - 60_000, start);
-const envs = sim.tick(start, end);
+const envs = sim.tick(start, mid);
 const samples = samplesOf(envs);
+const backlog = sim.tick(mid, end);
+const backlogSamples = samplesOf(backlog);
 await store.timeseries.ensurePartitions(start - 60_000, now + DAY_MS);
 const encoded = envs.map((e) => ({ subject: ingestSubject('sim', e.agent, e.type), id: messageId(e.agent, e.seq), bytes: encodeEnvelope(e) }));
 const avgBytes = encoded.reduce((s, e) => s + e.bytes.byteLength, 0) / encoded.length;
@@ -96,14 +105,25 @@ for (let i = 0; i < encoded.length; i += WINDOW) {
 const tPublished = performance.now();
 await waitFor('every message committed', async () => { keepersAlive(); return (await sql`select count(*)::int as n from ingested`)[0].n >= warm.length + envs.length; }, 900_000, 50);
 const tDone = performance.now();
+// The keepers are suspended (SIGSTOP), not stopped: a restarted keeper would spend the drain
+// filling its caches again. Publishing takes a few seconds, well within the 30 s ack wait.
+for (const k of keepers) k.child.kill('SIGSTOP');
+for (let i = 0; i < backlog.length; i += WINDOW) {
+  await Promise.all(backlog.slice(i, i + WINDOW).map((e) => js.publish(ingestSubject('sim', e.agent, e.type), encodeEnvelope(e), { msgID: messageId(e.agent, e.seq) })));
+}
+const tDrain = performance.now();
+for (const k of keepers) k.child.kill('SIGCONT');
+await waitFor('the backlog committed', async () => { keepersAlive(); return (await sql`select count(*)::int as n from ingested`)[0].n >= warm.length + envs.length + backlog.length; }, 900_000, 50);
+const drainS = (performance.now() - tDrain) / 1000;
 for (const k of keepers) await k.stop();
 await nc.close();
 const warmSamples = samplesOf(warm);
+const allSamples = samples + warmSamples + backlogSamples;
 const [{ n: stored }] = await sql`select count(*)::float8 as n from raw_samples`;
-if (stored !== samples + warmSamples) throw new Error(`stored ${stored} samples, the simulator produced ${samples + warmSamples}`);
-// The warm-up's rows are in the same tables: bytes are per sample of both.
-const rawBytes = (await partitionsBytes('sample_sets')) * samples / (samples + warmSamples);
-const ingestedBytes = (await sql`select pg_total_relation_size('ingested')::float8 as b`)[0].b * samples / (samples + warmSamples);
+if (stored !== allSamples) throw new Error(`stored ${stored} samples, the simulator produced ${allSamples}`);
+// The warm-up's and the backlog's rows are in the same tables: bytes are per sample of all.
+const rawBytes = (await partitionsBytes('sample_sets')) * samples / allSamples;
+const ingestedBytes = (await sql`select pg_total_relation_size('ingested')::float8 as b`)[0].b * samples / allSamples;
 
 // Baseline: the same samples as narrow (series_id, ts, value) rows, by one COPY into a table
 // without index (series numbered here the way the store's dictionary would number them).
@@ -137,6 +157,41 @@ const baseline = async (index: boolean) => {
   const [{ b }] = await sql.unsafe(`select pg_total_relation_size('${table}')::float8 as b`);
   return { rate: samples / s, bytes: b as number };
 };
+/**
+ * The same messages published the same way to a stream of their own and consumed by a child
+ * process that acks each (`ack`) or decodes, validates and acks each (`decode`) and stores
+ * nothing: the most any keeper could ingest on this machine, in samples/s.
+ */
+async function transportCeiling(mode: 'ack' | 'decode', backlogFirst: boolean): Promise<number> {
+  const nc2 = await connect({ servers: nats.url });
+  const jsm = await jetstreamManager(nc2);
+  const js2 = jetstream(nc2);
+  const stream = `CEILING_${mode.toUpperCase()}`;
+  const publish = async () => {
+    for (let i = 0; i < encoded.length; i += WINDOW) {
+      await Promise.all(encoded.slice(i, i + WINDOW).map((e) => js2.publish(`ceiling.${mode}.${e.subject}`, e.bytes, { msgID: e.id })));
+    }
+  };
+  await jsm.streams.add({ name: stream, subjects: [`ceiling.${mode}.>`], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
+  await jsm.consumers.add(stream, { durable_name: 'ceiling', ack_policy: AckPolicy.Explicit, max_ack_pending: 50_000 });
+  if (backlogFirst) await publish();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'bench/transport-ceiling.ts', nats.url, stream, 'ceiling', String(encoded.length), mode], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d) => { out += d; });
+  await waitFor('the ceiling consumer is ready', async () => out.includes('ready'), 60_000, 20);
+  const t = performance.now();
+  if (!backlogFirst) await publish();
+  await waitFor('the ceiling consumer acked every message', async () => out.includes('done'), 600_000, 20);
+  // Publishing first, the consumer's own time (first message to last ack) is the drain's.
+  const s = backlogFirst ? Number(/done (\d+)/.exec(out)![1]) / 1000 : (performance.now() - t) / 1000;
+  await jsm.streams.delete(stream);
+  await nc2.close();
+  return samples / s;
+}
+const ceilingAck = await transportCeiling('ack', false);
+const ceilingDecode = await transportCeiling('decode', false);
+const drainAck = await transportCeiling('ack', true);
+const drainDecode = await transportCeiling('decode', true);
 const copyPlain = await baseline(false);
 const copyIndexed = await baseline(true);
 const e2e = samples / ((tDone - t0) / 1000);
@@ -144,12 +199,16 @@ figures.push(
   { figure: 'ingest_e2e_samples_per_s', value: Math.round(e2e), agents: AGENTS, simulated_minutes: MINUTES, keepers: KEEPERS, messages: envs.length, metrics_messages: metricsMessages,
     samples, samples_per_metrics_message: +(samples / metricsMessages).toFixed(1), avg_message_bytes: Math.round(avgBytes),
     publish_s: +((tPublished - t0) / 1000).toFixed(2), total_s: +((tDone - t0) / 1000).toFixed(2), goal: 500_000 },
+  { figure: 'ingest_backlog_drain_samples_per_s', value: Math.round(backlogSamples / drainS), messages: backlog.length, samples: backlogSamples, seconds: +drainS.toFixed(2) },
+  { figure: 'transport_ceiling_samples_per_s', ack_only: Math.round(ceilingAck), decode_validate_ack: Math.round(ceilingDecode),
+    backlog_ack_only: Math.round(drainAck), backlog_decode_validate_ack: Math.round(drainDecode),
+    e2e_share_of_decode_ceiling: +(e2e / ceilingDecode).toFixed(2), drain_share_of_backlog_decode_ceiling: +(backlogSamples / drainS / drainDecode).toFixed(2) },
   { figure: 'copy_baseline_rows_per_s', value: Math.round(copyPlain.rate), with_index: Math.round(copyIndexed.rate), rows: samples },
   { figure: 'ratio_e2e_to_copy', value: +(e2e / copyPlain.rate).toFixed(3), to_indexed_copy: +(e2e / copyIndexed.rate).toFixed(3), goal: 0.3 },
   { figure: 'raw_bytes_per_sample', value: +(rawBytes / samples).toFixed(2), with_ingested: +((rawBytes + ingestedBytes) / samples).toFixed(2),
     copy_baseline: +(copyPlain.bytes / samples).toFixed(1), copy_baseline_indexed: +(copyIndexed.bytes / samples).toFixed(1), goal: 12 },
 );
-log(JSON.stringify(figures.slice(-4)));
+log(JSON.stringify(figures.slice(-6)));
 rows.length = 0;
 await sql`drop table copy_baseline, copy_baseline_indexed`;
 if (values['ingest-only']) {
@@ -257,7 +316,7 @@ figures.push(
   { figure: 'query_24h_gauge', ...q24g },
   { figure: 'query_24h_raw', ...q24raw },
 );
-log(JSON.stringify(figures.slice(-4)));
+log(JSON.stringify(figures.slice(-6)));
 await server.stop();
 await store.close();
 await sql.end();
