@@ -123,6 +123,11 @@ const [{ n: stored }] = await sql`select count(*)::float8 as n from raw_samples`
 if (stored !== allSamples) throw new Error(`stored ${stored} samples, the simulator produced ${allSamples}`);
 // The warm-up's and the backlog's rows are in the same tables: bytes are per sample of all.
 const rawBytes = (await partitionsBytes('sample_sets')) * samples / allSamples;
+// Where a raw row's bytes go: the heap (tuple, line pointer, free space) and the btree.
+const [rawSplit] = await sql`
+  select sum(pg_relation_size(c.oid))::float8 as heap, sum(pg_indexes_size(c.oid))::float8 as index,
+    (select count(*) from sample_sets)::float8 as rows, (select sum(cardinality(vals)) from sample_sets)::float8 as samples
+  from pg_inherits i join pg_class c on c.oid = i.inhrelid where i.inhparent = 'sample_sets'::regclass`;
 const ingestedBytes = (await sql`select pg_total_relation_size('ingested')::float8 as b`)[0].b * samples / allSamples;
 
 // Baseline: the same samples as narrow (series_id, ts, value) rows, by one COPY into a table
@@ -206,6 +211,7 @@ figures.push(
   { figure: 'copy_baseline_rows_per_s', value: Math.round(copyPlain.rate), with_index: Math.round(copyIndexed.rate), rows: samples },
   { figure: 'ratio_e2e_to_copy', value: +(e2e / copyPlain.rate).toFixed(3), to_indexed_copy: +(e2e / copyIndexed.rate).toFixed(3), goal: 0.3 },
   { figure: 'raw_bytes_per_sample', value: +(rawBytes / samples).toFixed(2), with_ingested: +((rawBytes + ingestedBytes) / samples).toFixed(2),
+    samples_per_row: +(rawSplit.samples / rawSplit.rows).toFixed(1), heap_bytes_per_row: Math.round(rawSplit.heap / rawSplit.rows), index_bytes_per_row: Math.round(rawSplit.index / rawSplit.rows),
     copy_baseline: +(copyPlain.bytes / samples).toFixed(1), copy_baseline_indexed: +(copyIndexed.bytes / samples).toFixed(1), goal: 12 },
 );
 log(JSON.stringify(figures.slice(-6)));

@@ -58,8 +58,13 @@ export class Rollups {
       const to = Math.min(end, doneTo + SLICE_BUCKETS[resolution] * width);
       const from = doneTo;
       await ensurePartitions(this.sql, [table], from, to);
-      rows += await this.sql.begin(async (tx) => {
+      // One snapshot for the slice: the redo marks it sees were committed with samples it saw,
+      // so their buckets are computed here and the marks can go (history written before the
+      // rollup passed it is then rolled up once, not twice). A mark updated by a keeper
+      // meanwhile fails the slice with a serialization error; the next run does it again.
+      rows += await this.sql.begin('isolation level repeatable read', async (tx) => {
         const n = await this.compute(tx as unknown as Sql, resolution, from, to);
+        await tx`delete from rollup_redo where resolution = ${resolution} and ts >= ${from}::bigint and ts < ${to}::bigint`;
         await tx`update rollup_state set done_to = ${to} where resolution = ${resolution}`;
         return n;
       });
