@@ -165,7 +165,7 @@ export class Rollups {
     const width = RESOLUTION_MS['1h'];
     return writeRows(sql, 'rollups_1h', sql`
         select set_id, b, pos, sum(n)::int as n, min(mn) as mn, max(mx) as mx,
-          case when c then coalesce(sum(av), 0) else sum(av * n) filter (where av is not null) / sum(n) filter (where av is not null) end as av,
+          case when c then coalesce(sum(av), 0) else sum(av * n) / sum(n) end as av,
           max(lst) filter (where last) as lst
         from (
           select r.set_id, r.b, r.n, s.counters[u.pos] as c, u.pos, u.mn, u.mx, u.av, u.lst, r.last
