@@ -130,6 +130,51 @@ test('series API: bad parameters get 400 with a message that says what is wrong'
   assert.match(missing.body.message, /instance "nope-1" is not known/);
 });
 
+test('POST /api/v1/series/query answers several queries at once, each as GET /api/v1/series does; an offset shifts a window back', async () => {
+  const post = async (body: unknown) => {
+    const res = await fetch(`${server.url}/api/v1/series/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    return { status: res.status, body: await res.json() as Record<string, unknown> };
+  };
+  type Reply = { step_ms: number; offset_ms: number; series: { labels: Record<string, string>; points: [number, number | null][] }[] };
+  // A frozen window in the past, so both answers read the same stored data.
+  const to = Date.now() - 5_000;
+  const from = to - 120_000;
+  const gets = await Promise.all([
+    api<Reply>(`/api/v1/series?instance=spine-1&metric=pg_stat_database.xact_commit&fn=rate&by=&from=${from}&to=${to}&maxPoints=60`),
+    api<Reply>(`/api/v1/series?instance=spine-1&metric=node_memory.total&from=${from}&to=${to}&maxPoints=60`),
+  ]);
+  const batch = await post({ instance: 'spine-1', from: String(from), to: String(to), maxPoints: 60, queries: [
+    { metric: 'pg_stat_database.xact_commit', fn: 'rate', by: '' }, { metric: 'node_memory.total' },
+    { metric: 'node_memory.total', offset: '1m' },
+  ] });
+  assert.equal(batch.status, 200, JSON.stringify(batch.body));
+  const results = batch.body.results as Reply[];
+  assert.equal(results.length, 3);
+  for (let i = 0; i < 2; i++) {
+    const { offset_ms, ...rest } = results[i];
+    assert.equal(offset_ms, 0);
+    assert.deepEqual(rest, gets[i].body, `query ${i} answers as GET /api/v1/series`);
+  }
+  // The offset query reads [from − 1 min, to − 1 min) and returns it on the asked window's axis.
+  const back = await api<Reply>(`/api/v1/series?instance=spine-1&metric=node_memory.total&from=${from - 60_000}&to=${to - 60_000}&maxPoints=60`);
+  assert.equal(results[2].offset_ms, 60_000);
+  assert.deepEqual(results[2].series.map((s) => s.points), back.body.series.map((s) => s.points.map(([t, v]) => [t + 60_000, v])));
+
+  for (const [body, re] of [
+    [{ instance: 'spine-1', queries: [] }, /queries/],
+    [{ instance: 'spine-1', queries: [{ metric: 'node_memory.total', offset: 'yesterday' }] }, /queries\[0\]\.offset: expected a duration/],
+    [{ instance: 'spine-1', queries: [{ metric: 'no_such.metric' }] }, /unknown metric/],
+    [{ instance: 'spine-1', from: 'now-2m', maxPoints: 60, queries: [{ metric: 'node_memory.total', offset: '7s' }] }, /not a whole number of steps/],
+    [{ instance: 'spine-1', queries: Array.from({ length: 25 }, () => ({ metric: 'node_memory.total' })) }, /queries/],
+    [{ instance: 'spine-1', queries: [{ metric: 'node_memory.total', colour: 'red' }] }, /colour/],
+  ] as const) {
+    const r = await post(body);
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.match(String(r.body.message), re);
+  }
+  assert.equal((await post({ instance: 'nope-1', queries: [{ metric: 'node_memory.total' }] })).status, 404);
+});
+
 test('catalog and OpenAPI document list the routes', async () => {
   const cat = await api<{ metrics: { name: string }[] }>('/api/v1/catalog');
   assert.ok(cat.body.metrics.some((m) => m.name === 'pg_stat_database.xact_commit'));

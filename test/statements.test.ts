@@ -165,6 +165,50 @@ test('sampled activity gives a wait-event timeline and the top statements by act
   assert.equal((await api('/api/v1/instances/stmts-1/activity?by=colour')).status, 400);
 });
 
+test('the sessions snapshot shows who blocks whom, with redacted statements', async () => {
+  const holder = postgres(target.url, { max: 1, onnotice: () => {}, connection: { application_name: 'holder' } });
+  const waiter = postgres(target.url, { max: 1, onnotice: () => {}, connection: { application_name: 'waiter' } });
+  try {
+    const [{ pid: holderPid }] = await holder`select pg_backend_pid() as pid`;
+    const [{ pid: waiterPid }] = await waiter`select pg_backend_pid() as pid`;
+    // The holder keeps a row lock in an open transaction; the waiter's update of that row waits for it.
+    await holder.unsafe(`BEGIN; UPDATE secrets SET n = n WHERE id = 1`);
+    // postgres.js runs a query when it is awaited or then'd: this starts it now.
+    const waiting = waiter.unsafe(`UPDATE secrets SET card = 'WaiterSecret-1' WHERE id = 1`).then(() => undefined);
+    type Sessions = { ts: number | null; at: number; sessions: { pid: number; state: string; application_name?: string; wait_event_type?: string; query?: string; blocked_by?: number[]; xact_start?: number }[] };
+    let last: unknown;
+    const snap = await waitFor('the waiter blocked by the holder in a sessions snapshot', async () => {
+      const r = await api<Sessions>('/api/v1/instances/stmts-1/sessions');
+      last = r.body;
+      if (r.status !== 200) throw new Error(`${r.status} ${JSON.stringify(r.body)}`);
+      const w = r.body.sessions.find((x) => x.pid === waiterPid);
+      return w?.blocked_by?.includes(holderPid) ? r.body : undefined;
+    }, 30_000).catch((err: Error) => { throw new Error(`${err.message}; holder ${holderPid}, waiter ${waiterPid}; last answer: ${JSON.stringify(last)}`); });
+    const w = snap.sessions.find((x) => x.pid === waiterPid)!;
+    const h = snap.sessions.find((x) => x.pid === holderPid);
+    assert.equal(w.wait_event_type, 'Lock');
+    assert.equal(w.application_name, 'waiter');
+    assert.deepEqual(w.blocked_by, [holderPid]);
+    assert.ok(w.query?.startsWith('UPDATE secrets SET card = $'), `redacted: ${w.query}`);
+    assert.equal(h?.state, 'idle in transaction');
+    assert.equal(h?.blocked_by, undefined, 'the holder waits for nobody');
+    assert.ok(typeof h?.xact_start === 'number' && h.xact_start <= snap.ts!, 'xact_start in ms, before the snapshot');
+    assert.ok(!JSON.stringify(snap).includes('WaiterSecret'), 'no literal of the waiting statement');
+    await holder.unsafe('COMMIT');
+    await waiting;
+    // A moment before the first snapshot has none.
+    const before = await api<Sessions>(`/api/v1/instances/stmts-1/sessions?at=${snap.ts! - 86_400_000}`);
+    assert.equal(before.status, 200);
+    assert.equal(before.body.ts, null);
+    assert.deepEqual(before.body.sessions, []);
+    assert.equal((await api('/api/v1/instances/stmts-1/sessions?at=yesterday')).status, 400);
+    assert.equal((await api('/api/v1/instances/nope/sessions')).status, 404);
+  } finally {
+    await holder.end({ timeout: 1 });
+    await waiter.end({ timeout: 1 });
+  }
+});
+
 test('stored counters equal what SQL on the target says at the same moment', async () => {
   const read = async () => (await admin`SELECT xact_commit::float8 AS xact_commit, blks_hit::float8 AS blks_hit, tup_inserted::float8 AS tup_inserted, numbackends::float8 AS numbackends
     FROM pg_stat_database WHERE datname = 'postgres'`)[0] as Record<string, number>;

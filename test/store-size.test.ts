@@ -33,7 +33,8 @@ function envelopes(n: number, ts: number): Envelope[] {
       entries: [{ queryid: String(1000 + (i % 10)), datname: 'app', usename: 'app', toplevel: true, c: { calls: i, total_exec_time: i * 1.5 } }],
       texts: i < 10 ? [{ queryid: String(1000 + i), text: `SELECT ${i} FROM t WHERE a = $1` }] : [] } });
     out.push({ ...base, seq: 4 * i + 3, ts: ts + i, type: 'activity', data: { interval_ms: 15_000, sample_ms: 1000, samples: 15,
-      groups: [{ state: 'active', wait_event_type: 'IO', wait_event: 'DataFileRead', datname: 'app', usename: 'app', backend_type: 'client backend', n: 3 }] } });
+      groups: [{ state: 'active', wait_event_type: 'IO', wait_event: 'DataFileRead', datname: 'app', usename: 'app', backend_type: 'client backend', n: 3 }],
+      sessions: [{ pid: 100 + i, backend_type: 'client backend', state: 'active', wait_event_type: 'IO', wait_event: 'DataFileRead', query: 'select $1' }] } });
     out.push({ ...base, seq: 4 * i + 4, ts: ts + i, type: 'event', data: { kind: 'test', severity: 'info', message: `event ${i}` } });
   }
   return out;
@@ -43,11 +44,11 @@ function envelopes(n: number, ts: number): Envelope[] {
 async function independent() {
   const tree = (t: string) => server.store.sql`select coalesce(sum(pg_total_relation_size(relid)), 0)::bigint as b from pg_partition_tree(${t}::regclass) where isleaf`;
   const rel = (t: string) => server.store.sql`select pg_total_relation_size(${t}::regclass) as b`;
-  const [[raw], [stats], [texts], [activity], [events], [db]] = await Promise.all([
-    tree('sample_sets'), tree('statement_stats'), rel('statement_texts'), tree('activity_samples'), rel('events'),
+  const [[raw], [stats], [texts], [activity], [sessions], [events], [db]] = await Promise.all([
+    tree('sample_sets'), tree('statement_stats'), rel('statement_texts'), tree('activity_samples'), tree('activity_sessions'), rel('events'),
     server.store.sql`select pg_database_size(current_database()) as b`,
   ]);
-  return { raw: Number(raw.b), statements: Number(stats.b) + Number(texts.b), activity: Number(activity.b), events: Number(events.b), total: Number(db.b) };
+  return { raw: Number(raw.b), statements: Number(stats.b) + Number(texts.b), activity: Number(activity.b) + Number(sessions.b), events: Number(events.b), total: Number(db.b) };
 }
 
 let first: StoreSizeReport;

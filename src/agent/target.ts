@@ -1,5 +1,5 @@
 import type { Sql } from 'postgres';
-import { cutText, type ActivityData, type EventData, type InventoryData, type MetricsData, type StatementsData } from '../protocol/index.ts';
+import { cutText, type ActivityData, type ActivitySession, type EventData, type InventoryData, type MetricsData, type StatementsData } from '../protocol/index.ts';
 import type { CollectorDef } from '../catalog/index.ts';
 import { openTargetPool, probeTarget, Requirements, runSqlCollector, type Probe } from './collect.ts';
 import { ActivitySampler } from './activity.ts';
@@ -125,9 +125,19 @@ export class TargetMonitor {
       await sampler.sample(this.pool(ACTIVITY_POOL), this.probe.version_num, Math.min(this.limits.statementTimeoutMs, Math.max(sampler.sampleMs, 1000)));
       // A run is one sent interval; every sample's time counts in the cost record.
       if (Date.now() >= job.nextRun) {
-        const data = sampler.flush(Date.now());
+        // The sessions of the moment go with the interval's aggregate; when they cannot be read the
+        // aggregate goes without them, and the heartbeat says why (the collector's note).
+        let sessions: ActivitySession[] | undefined;
+        let sessionsError: string | undefined;
+        try {
+          sessions = await sampler.snapshot(this.pool(ACTIVITY_POOL), this.probe.version_num, this.limits.statementTimeoutMs);
+        } catch (err) {
+          sessionsError = err instanceof Error ? err.message : String(err);
+        }
+        const data = sampler.flush(Date.now(), sessions);
         if (data) this.emit.activity(this.config.name, data, Date.now());
         this.recordSuccess(job, Date.now() - started, data?.groups.length ?? 0);
+        if (sessionsError) job.note = `sessions not read: ${sessionsError}`;
       } else {
         job.totalDurationMs += Date.now() - started;
       }

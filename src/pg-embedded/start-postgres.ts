@@ -167,8 +167,15 @@ export async function startPostgres(opts: StartOptions): Promise<RunningPostgres
   };
 }
 
+const READY_TIMEOUT_MS = 90_000;
+
+/**
+ * Waits until the server answers a query. Generous: a process whose event loop is busy (a fault
+ * test running simulated agents on two cores) sees its own connect timer expire before the
+ * socket's connect event is handled, so a short timeout fails on a server that is ready.
+ */
 async function waitReady(url: string, hasExited: () => boolean, log: () => string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + READY_TIMEOUT_MS;
   for (;;) {
     if (hasExited()) {
       if (/lock file "postmaster.pid" already exists/.test(log())) {
@@ -176,12 +183,12 @@ async function waitReady(url: string, hasExited: () => boolean, log: () => strin
       }
       throw new EmbeddedPostgresError(`postgres exited during start:\n${log()}`);
     }
-    const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+    const sql = postgres(url, { max: 1, connect_timeout: 10, onnotice: () => {} });
     try {
       await sql`select 1`;
       return;
     } catch (err) {
-      if (Date.now() > deadline) throw new EmbeddedPostgresError(`postgres did not accept connections in 30 s:\n${log()}`, { cause: err });
+      if (Date.now() > deadline) throw new EmbeddedPostgresError(`postgres did not accept connections in ${READY_TIMEOUT_MS / 1000} s (last attempt: ${(err as Error).message}):\n${log()}`, { cause: err });
     } finally {
       await sql.end({ timeout: 1 });
     }

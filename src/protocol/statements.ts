@@ -69,6 +69,34 @@ export const ActivityGroup = Type.Object({
 }, { additionalProperties: false });
 export type ActivityGroup = Static<typeof ActivityGroup>;
 
+const Ms = Type.Number({ minimum: 0, maximum: 8.64e15, description: 'ms since the epoch' });
+const Pid = Type.Integer({ minimum: 0, maximum: INT4_MAX });
+
+/** One session as pg_stat_activity showed it when the message was built (protocol v1 addition). */
+export const ActivitySession = Type.Object({
+  pid: Pid,
+  /** The leader of a parallel worker's group. */
+  leader_pid: Type.Optional(Pid),
+  backend_type: PgText({ maxLength: 64 }),
+  state: PgText({ maxLength: 40 }),
+  usename: Type.Optional(PgText({ maxLength: 200 })),
+  datname: Type.Optional(PgText({ maxLength: 200 })),
+  application_name: Type.Optional(PgText({ maxLength: 200 })),
+  client_addr: Type.Optional(PgText({ maxLength: 64 })),
+  wait_event_type: Type.Optional(PgText({ maxLength: 64 })),
+  wait_event: Type.Optional(PgText({ maxLength: 64 })),
+  backend_start: Type.Optional(Ms),
+  xact_start: Type.Optional(Ms),
+  query_start: Type.Optional(Ms),
+  state_change: Type.Optional(Ms),
+  queryid: Type.Optional(Int64Text()),
+  /** The session's current (or, when not active, last) statement, literals redacted, cut at 2,000 characters. */
+  query: Type.Optional(PgText({ maxLength: 2000 })),
+  /** pg_blocking_pids: the sessions this one waits for, when it waits for a lock. */
+  blocked_by: Type.Optional(Type.Array(Pid, { maxItems: 1000 })),
+}, { additionalProperties: false });
+export type ActivitySession = Static<typeof ActivitySession>;
+
 /** `activity`: pg_stat_activity sampled every `sample_ms` over `interval_ms`, aggregated. */
 export const ActivityData = Type.Object({
   interval_ms: Type.Integer({ minimum: 1, maximum: INT4_MAX }),
@@ -76,5 +104,7 @@ export const ActivityData = Type.Object({
   /** Samples taken in the interval (a group's average sessions = n / samples). */
   samples: Type.Integer({ minimum: 0, maximum: INT4_MAX }),
   groups: Type.Array(ActivityGroup, { maxItems: 20_000 }),
+  /** The sessions that were not idle when the message was built, with who blocks whom (optional). */
+  sessions: Type.Optional(Type.Array(ActivitySession, { maxItems: 10_000 })),
 }, { additionalProperties: false });
 export type ActivityData = Static<typeof ActivityData>;

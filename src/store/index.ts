@@ -14,6 +14,7 @@ export * from './inventory.ts';
 export { migrate } from './migrate.ts';
 export { PgTimeseriesStore, labelsKey, resolutionForStep } from './pg-timeseries.ts';
 export * from './partitions.ts';
+export { latestOfMetrics, latestSamples, type LatestSample } from './latest-samples.ts';
 export { Compactor, COMPACT_AFTER_MS, type CompactedDay } from './compaction.ts';
 export { Rollups, ROLLUP_GRACE_MS, type RollupRun, type RollupResolution } from './rollups.ts';
 export * from './statements.ts';

@@ -13,11 +13,12 @@ export const PARTITION_WIDTH_MS = {
   rollups_1h: 10 * DAY_MS,
   statement_stats: DAY_MS,
   activity_samples: DAY_MS,
+  activity_sessions: DAY_MS,
 } as const;
 export type PartitionedTable = keyof typeof PARTITION_WIDTH_MS;
 
 /** Tables whose partitions the keeper creates on demand for incoming messages. */
-export const INGEST_TABLES = ['sample_sets', 'statement_stats', 'activity_samples'] as const satisfies readonly PartitionedTable[];
+export const INGEST_TABLES = ['sample_sets', 'statement_stats', 'activity_samples', 'activity_sessions'] as const satisfies readonly PartitionedTable[];
 
 export interface Partition { name: string; from: number; to: number }
 

@@ -321,6 +321,7 @@ export class PgTimeseriesStore implements TimeseriesStore {
       ['sample_sets', retention.samplesDays], ['sample_chunks', retention.samplesDays],
       ['rollups_1m', retention.rollup1mDays], ['rollups_1h', retention.rollup1hDays],
       ['statement_stats', retention.statementsDays], ['activity_samples', retention.statementsDays],
+      ['activity_sessions', retention.statementsDays],
     ];
     const dropped: string[] = [];
     for (const [table, d] of days) dropped.push(...await dropPartitionsBefore(this.sql, table, now - d * DAY_MS));

@@ -1,5 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
-import { STATEMENT_COUNTERS, type ActivityData, type StatementCounter, type StatementsData } from '../protocol/index.ts';
+import { STATEMENT_COUNTERS, type ActivityData, type ActivitySession, type StatementCounter, type StatementsData } from '../protocol/index.ts';
 
 /** Orderings of the top-statements list: any counter, or the mean time per call. */
 export const STATEMENT_SORTS = [...STATEMENT_COUNTERS, 'mean_exec_time'] as const;
@@ -99,6 +99,13 @@ export class StatementStore {
         r.db.push(g.datname ?? null); r.us.push(g.usename ?? null); r.bt.push(g.backend_type); r.n.push(g.n);
       }
     }
+    const withSessions = msgs.filter((m) => m.data.sessions !== undefined);
+    if (withSessions.length > 0) {
+      // As text, cast in SQL: a jsonb[] parameter would have each element encoded as JSON a second time.
+      await tx`insert into activity_sessions (instance_id, ts, sessions)
+        select i, t, s::jsonb from unnest(${withSessions.map((m) => m.instanceId)}::int[], ${withSessions.map((m) => String(m.ts))}::bigint[],
+                             ${withSessions.map((m) => JSON.stringify(m.data.sessions))}::text[]) u(i, t, s)`;
+    }
     if (r.inst.length === 0) return;
     await tx`insert into activity_samples (instance_id, ts, interval_ms, sample_ms, samples, state, wait_event_type, wait_event, queryid, datname, usename, backend_type, n)
       select * from unnest(${r.inst}::int[], ${r.ts}::bigint[], ${r.iv}::int[], ${r.sm}::int[], ${r.ns}::int[], ${r.state}::text[], ${r.wet}::text[], ${r.we}::text[],
@@ -185,6 +192,15 @@ export class StatementStore {
       [instanceId, String(from), String(to)] as never[],
     );
     return r?.ms === null || r?.ms === undefined ? undefined : Number(r.ms);
+  }
+
+  /** The newest sessions snapshot of an instance in (at − lookbackMs, at]; null when there is none. */
+  async sessionsAt(instanceId: number, at: number, lookbackMs: number): Promise<{ ts: number; sessions: ActivitySession[] } | null> {
+    const [row] = await this.sql<{ ts: number; sessions: ActivitySession[] }[]>`
+      select ts, sessions from activity_sessions
+      where instance_id = ${instanceId} and ts <= ${at}::bigint and ts > ${at - lookbackMs}::bigint
+      order by ts desc limit 1`;
+    return row ? { ts: Number(row.ts), sessions: row.sessions } : null;
   }
 
   /** The queryids that spent the most sampled time active in (from, to], with texts. */

@@ -16,7 +16,7 @@ export const STORE_KIND_TABLES: Record<StoreKind, { partitioned: PartitionedTabl
   rollups_1m: { partitioned: ['rollups_1m'], plain: [] },
   rollups_1h: { partitioned: ['rollups_1h'], plain: [] },
   statements: { partitioned: ['statement_stats'], plain: ['statement_texts'] },
-  activity: { partitioned: ['activity_samples'], plain: [] },
+  activity: { partitioned: ['activity_samples', 'activity_sessions'], plain: [] },
   events: { partitioned: [], plain: ['events'] },
   dictionary: { partitioned: [], plain: ['series', 'series_sets', 'series_set_members', 'metrics'] },
   ingest: { partitioned: [], plain: ['ingested', 'dead_letters'] },

@@ -5,3 +5,4 @@ export * from './wait.ts';
 export * from './process.ts';
 export * from './chromium.ts';
 export * from './replication.ts';
+export * from './inproc-agent.ts';

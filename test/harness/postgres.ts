@@ -58,13 +58,14 @@ export async function startTestPostgres(major: PgMajor = 18, settings?: Record<s
       const running = pg;
       const processes = processesIn(data).length;
       running.kill();
-      await until(() => running.exited, 15_000, 'the postmaster to die');
+      // Generous: the exit is seen only when this process's event loop gets to it.
+      await until(() => running.exited, 60_000, 'the postmaster to die');
       const orphans = processesIn(data);
       const deadline = Date.now() + orphansWaitMs;
       while (processesIn(data).length > 0 && Date.now() < deadline) await sleep(20);
       const left = processesIn(data);
       for (const pid of left) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone meanwhile */ } }
-      await until(() => processesIn(data).length === 0, 15_000, `the server processes of ${data} to exit`);
+      await until(() => processesIn(data).length === 0, 60_000, `the server processes of ${data} to exit`);
       return { processes, orphans: orphans.length, killed: left.length };
     },
   };

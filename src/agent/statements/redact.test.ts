@@ -19,6 +19,10 @@ const cases: [string, string][] = [
   ["CREATE TABLE t1 (v text DEFAULT E'x'\n'\\' hunter2 ')", 'CREATE TABLE t1 (v text DEFAULT $1)'],
   // standard_conforming_strings = off: the backslash escapes the quote.
   ["ALTER ROLE bob PASSWORD 'pa\\'ss hunter2'", 'ALTER ROLE bob PASSWORD $1'],
+  // A literal that ends in a backslash: the two readings end it at different quotes, so neither
+  // can be trusted and the rest is redacted (the escaping reading would show the next literal).
+  ["select * from users where path = 'C:\\' and password = 'hunter2'", 'select * from users where path = $1'],
+  ["select 'a\\', 'secret-token-123' from t", 'select $1'],
   ['SET app.api_key = sk_live_abc123', 'SET app.api_key = $1'],
   ['ALTER ROLE app SET app.tenant = acme_corp_secret', 'ALTER ROLE app SET app.tenant = $1'],
   ['SET search_path TO DEFAULT', 'SET search_path TO DEFAULT'],

@@ -53,8 +53,10 @@ export function redactSql(text: string): string {
       const start = i + (c === "'" ? 1 : prefix![0].length);
       let end = stringEnd(text, start, escapes);
       // With standard_conforming_strings off, a backslash escapes a quote in a plain string
-      // too: when the text has one, the literal ends at the farther of the two readings.
-      if (!escapes && text.slice(start, end).includes('\\')) end = Math.max(end, stringEnd(text, start, true));
+      // too. When the two readings end the literal at different quotes, either may be right,
+      // and the farther one would take the next literal's opening quote for a closing one and
+      // show its content: the rest of the text is redacted.
+      if (!escapes && text.slice(start, end).includes('\\') && stringEnd(text, start, true) !== end) end = Math.max(end, n - 1);
       out += param();
       i = end + 1;
       continue;

@@ -5,12 +5,14 @@ import fastifyStatic from '@fastify/static';
 import { existsSync } from 'node:fs';
 import type { ApiContext } from './context.ts';
 import { installErrorHandler } from './errors.ts';
-import { ErrorReply, Instance } from './schemas.ts';
+import { CollectorState, ErrorReply, Instance } from './schemas.ts';
 import catalogRoutes from './routes/catalog.ts';
 import healthRoutes from './routes/health.ts';
 import ingestRoutes from './routes/ingest.ts';
 import instancesRoutes from './routes/instances.ts';
 import liveRoutes from './routes/live.ts';
+import metricsRoutes from './routes/metrics.ts';
+import objectsRoutes from './routes/objects.ts';
 import seriesRoutes from './routes/series.ts';
 import statementsRoutes from './routes/statements.ts';
 import storeRoutes from './routes/store.ts';
@@ -39,6 +41,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   });
   app.addSchema(ErrorReply);
   app.addSchema(Instance);
+  app.addSchema(CollectorState);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -53,6 +56,8 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
         { name: 'activity', description: 'Sampled sessions: wait events and active time' },
         { name: 'store', description: "The store's own size, growth and forecast" },
         { name: 'health', description: 'Server health' },
+        { name: 'objects', description: 'Tables and indexes' },
+        { name: 'prometheus', description: 'The fleet as a Prometheus scrape target' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) ?? `def-${i}` },
@@ -65,6 +70,8 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(catalogRoutes, ctx);
   await app.register(storeRoutes, ctx);
   await app.register(liveRoutes, ctx);
+  await app.register(metricsRoutes, ctx);
+  await app.register(objectsRoutes, ctx);
   await app.register(ingestRoutes, ctx);
 
   const webDir = opts.webDir;

@@ -4,6 +4,7 @@ import type { Envelope } from '../../protocol/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { DeadLetter, Keeper } from '../keeper/index.ts';
 import type { InstancesService } from './instances-service.ts';
+import type { ObjectsService } from './objects-service.ts';
 import type { SeriesService } from './series-service.ts';
 
 /** What the routes need, handed to each route plugin. */
@@ -15,6 +16,7 @@ export interface ApiContext {
   keeperCheck(envelopes: Envelope[], now?: number): { ok: Envelope[]; dead: DeadLetter[] };
   series: SeriesService;
   instances: InstancesService;
+  objects: ObjectsService;
   collectors: CollectorDef[];
   metrics: Map<string, MetricDef>;
   /** When set, POST /api/v1/ingest requires `Authorization: Bearer <token>`. */

@@ -20,6 +20,13 @@ export const Instance = Type.Object({
   spark: Type.Object({ tps: Type.Array(Point), connections: Type.Array(Point) }),
 }, { $id: 'Instance' });
 
+/** What the instance's agent last reported about one collector of it (heartbeat). */
+export const CollectorState = Type.Object({
+  id: Type.String(), state: Type.String({ description: 'ok, failing, backoff or skipped' }),
+  runs: Type.Integer(), failures: Type.Integer(),
+  last_error: NullableString, note: NullableString,
+}, { $id: 'CollectorState' });
+
 export const SeriesQuery = Type.Object({
   instance: Type.String({ minLength: 1, description: 'instance id' }),
   metric: Type.String({ minLength: 1, description: 'metric name (GET /api/v1/catalog)' }),

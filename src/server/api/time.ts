@@ -21,6 +21,14 @@ export function parseTime(param: string, text: string, now: number): number {
   throw new ApiError('PGFLEET_API_BAD_PARAM', `${param}: expected ms since the epoch, an ISO 8601 time, "now" or "now-<n><s|m|h|d|w>", got "${text.slice(0, 60)}"`);
 }
 
+/** Parses a duration `<n><s|m|h|d|w>` (at most 400 days) into ms. */
+export function parseDuration(param: string, text: string): number {
+  const m = /^(\d{1,6})([smhdw])$/.exec(text.trim());
+  const ms = m ? Number(m[1]) * UNIT_MS[m[2]] : NaN;
+  if (!m || ms > 400 * 86_400_000) throw new ApiError('PGFLEET_API_BAD_PARAM', `${param}: expected a duration such as 1d, 7d or 2h (at most 400 days), got "${text.slice(0, 60)}"`);
+  return ms;
+}
+
 /** Checks a from..to window: from before to, at most 400 days. */
 export function checkWindow(from: number, to: number): void {
   if (to <= from) throw new ApiError('PGFLEET_API_BAD_PARAM', `from (${new Date(from).toISOString()}) must be before to (${new Date(to).toISOString()})`);

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.ts';
-import { ErrorReply, Instance } from '../schemas.ts';
+import { CollectorState, ErrorReply, Instance } from '../schemas.ts';
 
 export default async function instancesRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/api/v1/instances', {
@@ -16,7 +16,10 @@ export default async function instancesRoutes(app: FastifyInstance, ctx: ApiCont
       tags: ['inventory'], summary: 'One instance, its databases and the metrics stored for it',
       params: Type.Object({ id: Type.String() }),
       response: {
-        200: Type.Object({ instance: Type.Ref(Instance), databases: Type.Array(Type.String()), metrics: Type.Array(Type.String()) }),
+        200: Type.Object({
+          instance: Type.Ref(Instance), databases: Type.Array(Type.String()), metrics: Type.Array(Type.String()),
+          collectors: Type.Array(Type.Ref(CollectorState), { description: "the agent's last heartbeat about this instance's collectors and its node's" }),
+        }),
         404: Type.Ref(ErrorReply),
       },
     },
@@ -27,6 +30,13 @@ export default async function instancesRoutes(app: FastifyInstance, ctx: ApiCont
       select distinct m.name from series s join metrics m on m.id = s.metric_id
       where (s.owner_kind = 'i' and s.owner_id = ${row.id}) or (s.owner_kind = 'n' and s.owner_id = ${row.node_id ?? -1})
       order by m.name`;
-    return { instance: await ctx.instances.view(row), databases: row.databases, metrics: metrics.map((m) => m.name) };
+    // The heartbeat lists every collector of the agent: this instance's, and node-level ones (no instance).
+    const collectors = await ctx.store.sql<{ id: string; state: string; runs: number; failures: number; last_error: string | null; note: string | null }[]>`
+      select c->>'id' as id, c->>'state' as state, (c->>'runs')::int as runs, (c->>'failures')::int as failures,
+        c->>'last_error' as last_error, c->>'note' as note
+      from instances i join agents a on a.id = i.agent_id, jsonb_array_elements(a.heartbeat->'collectors') c
+      where i.id = ${row.id} and (c->>'instance' is null or c->>'instance' = ${id})
+      order by 1`;
+    return { instance: await ctx.instances.view(row), databases: row.databases, metrics: metrics.map((m) => m.name), collectors };
   });
 }

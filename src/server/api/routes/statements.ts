@@ -14,6 +14,18 @@ const Window = {
 const QueryId = Type.String({ pattern: '^-?[0-9]{1,20}$', description: "pg_stat_statements' queryid" });
 const Counters = Type.Object(Object.fromEntries(STATEMENT_COUNTERS.map((c) => [c, Type.Number()])));
 const Errors = { 400: Type.Ref(ErrorReply), 404: Type.Ref(ErrorReply) };
+const OptStr = Type.Optional(Type.String());
+const OptMs = Type.Optional(Type.Number({ description: 'ms since the epoch' }));
+/** A session as the agent sent it (docs/protocol.md#activity). */
+const Session = Type.Object({
+  pid: Type.Integer(), leader_pid: Type.Optional(Type.Integer()), backend_type: Type.String(), state: Type.String(),
+  usename: OptStr, datname: OptStr, application_name: OptStr, client_addr: OptStr, wait_event_type: OptStr, wait_event: OptStr,
+  backend_start: OptMs, xact_start: OptMs, query_start: OptMs, state_change: OptMs,
+  queryid: OptStr, query: Type.Optional(Type.String({ description: 'redacted, at most 2,000 characters' })),
+  blocked_by: Type.Optional(Type.Array(Type.Integer(), { description: 'pids of the sessions it waits for (pg_blocking_pids), when it waits for a lock' })),
+});
+/** How far back from `at` a sessions snapshot still stands for that moment. */
+const SESSIONS_LOOKBACK_MS = 3_600_000;
 
 const TopQuery = Type.Object({
   ...Window,
@@ -148,5 +160,30 @@ export default async function statementsRoutes(app: FastifyInstance, ctx: ApiCon
     const inst = await ctx.series.instance(id);
     const { from, to } = windowOf(q);
     return { instance: inst.name, from, to, statements: await ctx.store.statements.activityTop({ instanceId: inst.id, from, to, limit: q.limit ?? 20 }) };
+  });
+  app.get('/api/v1/instances/:id/sessions', {
+    schema: {
+      tags: ['activity'],
+      summary: 'The non-idle sessions at a moment (the newest snapshot at or before it): what each runs and waits for, and who blocks whom',
+      params: Type.Object({ id: Type.String() }),
+      querystring: Type.Object({
+        at: Type.Optional(Type.String({ description: 'The moment: ISO time, ms since epoch, or now-<n>(s|m|h|d|w). Default now.' })),
+      }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          instance: Type.String(), at: Type.Number(),
+          ts: Type.Union([Type.Number(), Type.Null()], { description: 'when the snapshot was taken; null when there is none in the hour before `at`' }),
+          sessions: Type.Array(Session),
+        }),
+        ...Errors,
+      },
+    },
+  }, async (req) => {
+    const { id } = req.params as { id: string };
+    const q = req.query as { at?: string };
+    const inst = await ctx.series.instance(id);
+    const at = parseTime('at', q.at ?? 'now', Date.now());
+    const snap = await ctx.store.statements.sessionsAt(inst.id, at, SESSIONS_LOOKBACK_MS);
+    return { instance: inst.name, at, ts: snap?.ts ?? null, sessions: snap?.sessions ?? [] };
   });
 }
