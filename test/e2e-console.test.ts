@@ -1,14 +1,16 @@
 // `pgfleet demo` (what npm start runs, after building the console) in headless Chromium:
-// the fleet page, an instance page and the Store page show data; screenshots go to test/artifacts/.
+// the fleet page, an instance's dashboard, queries, a query, activity, objects, and the Store page show data;
+// screenshots go to test/artifacts/.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { launchChromium, runPgfleet, tempDir, type PgfleetProcess, type TestBrowser } from './harness/index.ts';
+import { formatValue, type ValueUnit } from '../web/src/format.ts';
+import { launchChromium, runPgfleet, tempDir, waitFor, type PgfleetProcess, type TestBrowser } from './harness/index.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
-const CHARTS_WITH_DATA = ['tps', 'connections', 'cache-hit', 'wal', 'cpu', 'memory', 'disk-io'];
+const CHARTS_WITH_DATA = ['tps', 'connections', 'tuples', 'waits', 'cache-hit', 'wal', 'checkpoints', 'cpu', 'memory', 'disk-io', 'network', 'process-cpu', 'process-memory'];
 
 const dir = tempDir('pgfleet-demo-');
 let demo: PgfleetProcess | undefined;
@@ -66,6 +68,97 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
   assert.match(await page.locator('[data-testid="store-total"]').textContent() ?? '', /\d+(\.\d+)? MiB/);
   await page.screenshot({ path: join(ARTIFACTS, 'store.png'), fullPage: true });
   assert.deepEqual(pageErrors, [], 'no uncaught errors on the Store page');
+
+  // Query analytics: the top statements, a sort, and one statement's page reached from the list.
+  await page.goto(`${url}/instances/demo-1/queries`);
+  await page.locator('[data-testid="statement-row"]').first().waitFor({ timeout: 90_000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'queries.png'), fullPage: true });
+  await page.locator('button[data-sort="calls"]').click();
+  await page.waitForFunction(() => document.querySelector('[data-testid="statements"]')?.getAttribute('data-sort') === 'calls');
+  assert.match(page.url(), /[?&]sort=calls/, 'the sort is in the URL');
+  const calls = await page.locator('[data-testid="statement-row"] td[data-col="calls"]').allTextContents();
+  assert.ok(calls.length > 0, 'rows after sorting by calls');
+  const queryid = await page.locator('[data-testid="statement-row"]').first().getAttribute('data-queryid');
+  // Live refreshes may reorder the list: the link is found by its queryid.
+  await page.locator(`[data-testid="statement-row"][data-queryid="${queryid}"] a.query-link`).first().click();
+  await page.waitForURL(new RegExp(`/instances/demo-1/queries/${queryid}`));
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-q-calls"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 60_000 });
+  assert.doesNotMatch(await page.locator('[data-testid="query-text"] pre').textContent() ?? '', /loading/);
+  await page.screenshot({ path: join(ARTIFACTS, 'query.png'), fullPage: true });
+
+  // Activity: the wait-event timeline and the statements with the most active time; the key `a` gets there.
+  await page.keyboard.press('a');
+  await page.waitForURL(/\/instances\/demo-1\/activity/);
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-activity"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 60_000 });
+  // The workload keeps sessions busy (pg_sleep, row locks): the snapshot at the window's end lists them.
+  await page.locator('[data-testid="session-list-row"]').first().waitFor({ timeout: 60_000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'activity.png'), fullPage: true });
+
+  // Objects: the workload's tables and their indexes, sortable; the key `o` gets there.
+  await page.keyboard.press('o');
+  await page.waitForURL(/\/instances\/demo-1\/objects/);
+  await page.locator('[data-testid="tables-row"][data-key="demo.public.accounts"]').waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="indexes-row"]').first().waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="tables"] button[data-sort="n_live_tup"]').click();
+  assert.equal(await page.locator('[data-testid="tables"]').getAttribute('data-sort'), 'n_live_tup');
+  await page.screenshot({ path: join(ARTIFACTS, 'objects.png'), fullPage: true });
+
+  // A range change reaches the charts and the URL; the dashboard, in the dark theme.
+  await page.locator('[data-testid="tab-dashboard"]').click();
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-tps"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 30_000 });
+  await page.locator('button[data-range="6h"]').click();
+  await page.waitForFunction(() => {
+    const c = document.querySelector('[data-testid="chart-tps"]');
+    return c !== null && Number(c.getAttribute('data-to')) - Number(c.getAttribute('data-from')) === 6 * 3600_000 && Number(c.getAttribute('data-points')) > 0;
+  }, null, { timeout: 30_000 });
+  assert.match(page.url(), /[?&]range=6h/);
+  // Compare with a day earlier: the same lines, dashed, in the legend; the choice is in the URL.
+  await page.locator('button[data-compare="1d"]').click();
+  await page.waitForFunction(() => /\(1d ago\)/.test(document.querySelector('[data-testid="chart-tps"] .u-legend')?.textContent ?? ''), null, { timeout: 30_000 });
+  assert.match(page.url(), /[?&]compare=1d/);
+  await page.screenshot({ path: join(ARTIFACTS, 'instance-compare.png'), fullPage: true });
+  await page.locator('button[data-compare="none"]').click();
+  await page.locator('[data-testid="theme-toggle"]').click();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-tps"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 30_000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'instance-dark.png'), fullPage: true });
+  await page.locator('[data-testid="theme-toggle"]').click();
+  assert.deepEqual(pageErrors, [], 'no uncaught errors on the query and activity pages');
+
+  // The charts show the API's numbers: with the window frozen (live off: one more fetch, then none),
+  // each legend's value (the latest point, cursor off the chart) is the latest point of the answer.
+  const answers = new Map<string, { results: { metric: string; series: { points: [number, number | null][] }[] }[] }>();
+  let frozenAt = Infinity;
+  const onResponse = async (r: import('playwright-core').Response) => {
+    // Requests of the sliding window are aborted by the frozen window's: only those sent after it count.
+    if (!r.url().endsWith('/api/v1/series/query') || r.request().timing().startTime < frozenAt) return;
+    const body = JSON.parse(r.request().postData() ?? '{}') as { queries: { metric: string }[] };
+    answers.set(body.queries.map((q) => q.metric).join(','), await r.json());
+  };
+  page.on('response', onResponse);
+  frozenAt = Date.now();
+  await page.locator('[data-testid="live-toggle"]').uncheck();
+  const checks: [slug: string, metric: string, seriesIndex: number, unit: ValueUnit][] = [
+    ['tps', 'pg_stat_database.xact_commit,pg_stat_database.xact_rollback', 0, 'perSec'],
+    ['wal', 'pg_wal.lsn', 0, 'bytesPerSec'],
+    ['disk-io', 'node_disk.read_bytes,node_disk.write_bytes', 1, 'bytesPerSec'],
+  ];
+  for (const [slug, metrics, i, unit] of checks) {
+    const body = await waitFor(`the answer for ${slug}`, () => answers.get(metrics), 30_000);
+    const points = body.results[i].series[0]?.points ?? [];
+    const last = [...points].reverse().find((p) => p[1] !== null)?.[1] ?? null;
+    await page.waitForFunction(({ s, k, want }) => document.querySelectorAll(`[data-testid="chart-${s}"] .u-legend .u-series`)[k + 1]?.querySelector('.u-value')?.textContent === want,
+      { s: slug, k: i, want: formatValue(last, unit) }, { timeout: 30_000 }).catch(async () => {
+      const shown = await page.locator(`[data-testid="chart-${slug}"] .u-legend .u-series`).nth(i + 1).locator('.u-value').textContent();
+      throw new Error(`chart ${slug} shows ${shown}, the API's latest point is ${last} (${formatValue(last, unit)})`);
+    });
+  }
+  page.off('response', onResponse);
+
+  // The fleet as a Prometheus scrape target.
+  const metrics = await fetch(`${url}/metrics?instance=demo-1`);
+  assert.equal(metrics.status, 200);
+  assert.match(await metrics.text(), /^pg_up_up\{instance="demo-1",namespace="demo",cluster="demo"\} 1 \d+$/m);
 
   const docs = await page.goto(`${url}/docs`);
   assert.equal(docs?.status(), 200);

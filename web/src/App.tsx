@@ -1,17 +1,27 @@
 import { TopBar } from './components/TopBar.tsx';
 import { FleetPage } from './pages/FleetPage.tsx';
+import { ActivityPage } from './pages/ActivityPage.tsx';
 import { InstancePage } from './pages/InstancePage.tsx';
+import { ObjectsPage } from './pages/ObjectsPage.tsx';
+import { QueriesPage } from './pages/QueriesPage.tsx';
+import { QueryPage } from './pages/QueryPage.tsx';
 import { StorePage } from './pages/StorePage.tsx';
 import { Link, matchRoute, usePath } from './router.tsx';
+import { useTheme } from './theme.ts';
 
 /** The console: a top bar and the page of the current route. */
 export function App() {
   const route = matchRoute(usePath());
+  const [theme, setTheme] = useTheme();
   return (
     <>
-      <TopBar />
+      <TopBar theme={theme} onTheme={setTheme} />
       {route.page === 'fleet' && <FleetPage />}
-      {route.page === 'instance' && <InstancePage key={route.id} id={route.id} />}
+      {route.page === 'instance' && route.tab === 'dashboard' && <InstancePage key={route.id} id={route.id} />}
+      {route.page === 'instance' && route.tab === 'queries' && <QueriesPage key={route.id} id={route.id} />}
+      {route.page === 'instance' && route.tab === 'activity' && <ActivityPage key={route.id} id={route.id} />}
+      {route.page === 'instance' && route.tab === 'objects' && <ObjectsPage key={route.id} id={route.id} />}
+      {route.page === 'query' && <QueryPage key={`${route.id}/${route.queryid}`} id={route.id} queryid={route.queryid} />}
       {route.page === 'store' && <StorePage />}
       {route.page === 'not-found' && (
         <main className="page">

@@ -30,10 +30,21 @@ export interface Instance {
   spark: { tps: Point[]; connections: Point[] };
 }
 
+/** What the agent last reported about one collector of the instance (or of its node). */
+export interface CollectorState {
+  id: string;
+  state: string;
+  runs: number;
+  failures: number;
+  last_error: string | null;
+  note: string | null;
+}
+
 export interface InstanceDetail {
   instance: Instance;
   databases: string[];
   metrics: string[];
+  collectors: CollectorState[];
 }
 
 export interface Series {
@@ -51,19 +62,6 @@ export interface SeriesResult {
   to: number;
   step_ms: number;
   series: Series[];
-}
-
-export interface SeriesQuery {
-  instance: string;
-  metric: string;
-  from: number;
-  to: number;
-  maxPoints: number;
-  fn?: 'value' | 'rate';
-  /** undefined: every labelled series; '': all series summed into one; 'a,b': grouped. */
-  by?: string;
-  agg?: 'sum' | 'avg' | 'max' | 'min';
-  match?: string;
 }
 
 /** Payload of the SSE `update` event of GET /api/v1/live. */
@@ -88,10 +86,12 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+async function getJson<T>(path: string, signal?: AbortSignal, post?: { method: 'POST'; body: string }): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(path, { headers: { accept: 'application/json' }, signal });
+    res = await fetch(path, post
+      ? { method: 'POST', body: post.body, headers: { accept: 'application/json', 'content-type': 'application/json' }, signal }
+      : { headers: { accept: 'application/json' }, signal });
   } catch (err) {
     if (signal?.aborted) throw err;
     throw new ApiError(0, 'PGFLEET_WEB_NETWORK', `cannot reach the server (${(err as Error).message})`);
@@ -122,20 +122,203 @@ export function fetchInstance(id: string, signal?: AbortSignal): Promise<Instanc
   return getJson<InstanceDetail>(`/api/v1/instances/${encodeURIComponent(id)}`, signal);
 }
 
-/** GET /api/v1/series: one metric of one instance over a time range. */
-export function fetchSeries(q: SeriesQuery, signal?: AbortSignal): Promise<SeriesResult> {
-  const params = new URLSearchParams({
-    instance: q.instance,
-    metric: q.metric,
-    from: String(Math.round(q.from)),
-    to: String(Math.round(q.to)),
-    maxPoints: String(q.maxPoints),
+/** One line of POST /api/v1/series/query. */
+export interface SeriesBatchQuery {
+  metric: string;
+  fn?: 'value' | 'rate';
+  /** undefined: every labelled series; '': all series summed into one; 'a,b': grouped. */
+  by?: string;
+  agg?: 'sum' | 'avg' | 'max' | 'min';
+  match?: string;
+  /** Read the window this long before (`1d`, `7d`); the points come back on this window's axis. */
+  offset?: string;
+}
+
+/** POST /api/v1/series/query: a chart's lines over one window in one request. */
+export async function fetchSeriesBatch(
+  q: { instance: string; from: number; to: number; maxPoints: number; queries: SeriesBatchQuery[] },
+  signal?: AbortSignal,
+): Promise<{ results: (SeriesResult & { offset_ms: number })[] }> {
+  return getJson('/api/v1/series/query', signal, {
+    method: 'POST',
+    body: JSON.stringify({ ...q, from: String(Math.round(q.from)), to: String(Math.round(q.to)) }),
   });
-  if (q.fn) params.set('fn', q.fn);
-  if (q.by !== undefined) params.set('by', q.by);
-  if (q.agg) params.set('agg', q.agg);
-  if (q.match) params.set('match', q.match);
-  return getJson<SeriesResult>(`/api/v1/series?${params.toString()}`, signal);
+}
+
+function withParams(path: string, params: Record<string, string | number | boolean | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) q.set(k, typeof v === 'number' ? String(Math.round(v)) : String(v));
+  return `${path}?${q.toString()}`;
+}
+
+/** Orders of the top statements the console offers (the API takes any counter). */
+export const STATEMENT_SORTS = ['total_exec_time', 'mean_exec_time', 'calls', 'rows', 'shared_blks_read', 'temp_blks_written', 'wal_bytes'] as const;
+export type StatementSort = (typeof STATEMENT_SORTS)[number];
+
+/** One statement of the top list: its deltas summed over the window. */
+export interface StatementRow {
+  queryid: string;
+  datname: string;
+  usename: string;
+  toplevel: boolean;
+  text: string | null;
+  counters: Record<string, number>;
+  mean_exec_time: number;
+  time_share: number;
+}
+
+export interface TopStatements {
+  instance: string;
+  from: number;
+  to: number;
+  sort: string;
+  total: Record<string, number>;
+  statements: StatementRow[];
+}
+
+/** GET /api/v1/instances/{id}/statements. */
+export function fetchStatements(id: string, q: { from: number; to: number; sort: StatementSort; limit: number }, signal?: AbortSignal): Promise<TopStatements> {
+  return getJson<TopStatements>(withParams(`/api/v1/instances/${encodeURIComponent(id)}/statements`, q), signal);
+}
+
+export interface StatementHistory {
+  instance: string;
+  queryid: string;
+  text: string | null;
+  from: number;
+  to: number;
+  step_ms: number;
+  points: { t: number; counters: Record<string, number>; mean_exec_time: number }[];
+}
+
+/** GET /api/v1/instances/{id}/statements/{queryid}: one statement's counters per bucket. */
+export function fetchStatement(id: string, queryid: string, q: { from: number; to: number; maxPoints: number }, signal?: AbortSignal): Promise<StatementHistory> {
+  return getJson<StatementHistory>(withParams(`/api/v1/instances/${encodeURIComponent(id)}/statements/${encodeURIComponent(queryid)}`, q), signal);
+}
+
+/** How the wait-event timeline can group sessions. */
+export const ACTIVITY_GROUPS = ['wait_event_type', 'wait_event', 'state', 'queryid', 'datname', 'usename', 'backend_type'] as const;
+export type ActivityGroup = (typeof ACTIVITY_GROUPS)[number];
+
+export interface ActivityTimeline {
+  instance: string;
+  by: ActivityGroup;
+  from: number;
+  to: number;
+  step_ms: number;
+  groups: { key: string; points: { t: number; sessions: number }[] }[];
+}
+
+/** GET /api/v1/instances/{id}/activity: average sessions per bucket and group. */
+export function fetchActivity(id: string, q: { from: number; to: number; by: ActivityGroup; active: boolean; maxPoints: number }, signal?: AbortSignal): Promise<ActivityTimeline> {
+  return getJson<ActivityTimeline>(withParams(`/api/v1/instances/${encodeURIComponent(id)}/activity`, q), signal);
+}
+
+export interface ActivityTop {
+  instance: string;
+  from: number;
+  to: number;
+  statements: { queryid: string; active_ms: number; text: string | null; waits: Record<string, number> }[];
+}
+
+/** GET /api/v1/instances/{id}/activity/top: statements with the most sampled active time. */
+export function fetchActivityTop(id: string, q: { from: number; to: number; limit: number }, signal?: AbortSignal): Promise<ActivityTop> {
+  return getJson<ActivityTop>(withParams(`/api/v1/instances/${encodeURIComponent(id)}/activity/top`, q), signal);
+}
+
+/** A non-idle session of a sessions snapshot (docs/protocol.md#activity). */
+export interface Session {
+  pid: number;
+  leader_pid?: number;
+  backend_type: string;
+  state: string;
+  usename?: string;
+  datname?: string;
+  application_name?: string;
+  client_addr?: string;
+  wait_event_type?: string;
+  wait_event?: string;
+  backend_start?: number;
+  xact_start?: number;
+  query_start?: number;
+  state_change?: number;
+  queryid?: string;
+  query?: string;
+  blocked_by?: number[];
+}
+
+export interface Sessions {
+  instance: string;
+  at: number;
+  ts: number | null;
+  sessions: Session[];
+}
+
+/** GET /api/v1/instances/{id}/sessions: the newest snapshot at or before `at`. */
+export function fetchSessions(id: string, at: number, signal?: AbortSignal): Promise<Sessions> {
+  return getJson<Sessions>(withParams(`/api/v1/instances/${encodeURIComponent(id)}/sessions`, { at }), signal);
+}
+
+export interface TableObject {
+  datname: string;
+  schemaname: string;
+  relname: string;
+  ts: number;
+  total_bytes: number | null;
+  heap_bytes: number | null;
+  indexes_bytes: number | null;
+  toast_bytes: number | null;
+  n_live_tup: number | null;
+  n_dead_tup: number | null;
+  dead_ratio: number | null;
+  last_vacuum: number | null;
+  last_autovacuum: number | null;
+  last_analyze: number | null;
+  frozenxid_age: number | null;
+  autovacuum_enabled: boolean | null;
+  seq_scan: number | null;
+  idx_scan: number | null;
+  n_tup_ins: number | null;
+  n_tup_upd: number | null;
+  n_tup_del: number | null;
+  bloat_bytes: number | null;
+  bloat_ratio: number | null;
+  growth_per_day: number | null;
+}
+
+export interface IndexObject {
+  datname: string;
+  schemaname: string;
+  relname: string;
+  indexrelname: string;
+  ts: number;
+  bytes: number | null;
+  idx_scan: number | null;
+  last_idx_scan: number | null;
+}
+
+export interface DatabaseObjects {
+  datname: string;
+  indexes: number | null;
+  invalid_count: number | null;
+  invalid_bytes: number | null;
+  unused_count: number | null;
+  unused_bytes: number | null;
+  total_bloat_bytes: number | null;
+  tables_estimated: number | null;
+  tables_without_stats: number | null;
+}
+
+export interface Objects {
+  instance: string;
+  tables: TableObject[];
+  indexes: IndexObject[];
+  databases: DatabaseObjects[];
+}
+
+/** GET /api/v1/instances/{id}/objects: tables, indexes and per-database index and bloat figures. */
+export function fetchObjects(id: string, signal?: AbortSignal): Promise<Objects> {
+  return getJson<Objects>(`/api/v1/instances/${encodeURIComponent(id)}/objects`, signal);
 }
 
 /** The URL of the live stream (Server-Sent Events). */

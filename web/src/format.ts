@@ -1,7 +1,8 @@
 // Number, size, time and version formatting shared by the pages and charts.
 
 /** How the values of a chart are shown. */
-export const VALUE_UNITS = ['count', 'perSec', 'bytes', 'bytesPerSec', 'percent', 'seconds'] as const;
+// 'count': whole things (backends), whole-number ticks; 'sessions': an average number of sessions, fractions allowed.
+export const VALUE_UNITS = ['count', 'sessions', 'perSec', 'bytes', 'bytesPerSec', 'percent', 'seconds'] as const;
 export type ValueUnit = (typeof VALUE_UNITS)[number];
 
 const BYTE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];

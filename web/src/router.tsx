@@ -1,4 +1,4 @@
-// A tiny history router: the console's routes are `/`, `/instances/:id` and `/store`.
+// A tiny history router: the console's routes are `/`, `/store`, `/instances/:id` with its tabs, and a query's page.
 import { useEffect, useState, type MouseEvent, type ReactNode } from 'react';
 
 const NAVIGATE_EVENT = 'pgfleet:navigate';
@@ -26,20 +26,59 @@ export function usePath(): string {
   return path;
 }
 
-export type Route = { page: 'fleet' } | { page: 'instance'; id: string } | { page: 'store' } | { page: 'not-found' };
+/** The views of one instance, each at `/instances/:id/<tab>` (the dashboard at `/instances/:id`). */
+export const INSTANCE_TABS = [
+  { tab: 'dashboard', label: 'Dashboard', key: 'd' },
+  { tab: 'queries', label: 'Queries', key: 'q' },
+  { tab: 'activity', label: 'Activity', key: 'a' },
+  { tab: 'objects', label: 'Objects', key: 'o' },
+] as const;
+export type InstanceTab = (typeof INSTANCE_TABS)[number]['tab'];
+
+export type Route =
+  | { page: 'fleet' }
+  | { page: 'instance'; id: string; tab: InstanceTab }
+  | { page: 'query'; id: string; queryid: string }
+  | { page: 'store' }
+  | { page: 'not-found' };
 
 /** Maps a path to a route. */
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '') return { page: 'fleet' };
   if (path === '/store' || path === '/store/') return { page: 'store' };
-  const m = /^\/instances\/([^/]+)\/?$/.exec(path);
-  if (m) return { page: 'instance', id: decodeURIComponent(m[1]) };
+  const m = /^\/instances\/([^/]+)(?:\/(queries|activity|objects))?\/?$/.exec(path);
+  if (m) return { page: 'instance', id: decodeURIComponent(m[1]), tab: (m[2] as InstanceTab | undefined) ?? 'dashboard' };
+  const q = /^\/instances\/([^/]+)\/queries\/(-?\d{1,20})\/?$/.exec(path);
+  if (q) return { page: 'query', id: decodeURIComponent(q[1]), queryid: q[2] };
   return { page: 'not-found' };
 }
 
-/** The path of an instance page. */
-export function instancePath(id: string): string {
-  return `/instances/${encodeURIComponent(id)}`;
+/** The path of an instance's view (its dashboard by default). */
+export function instancePath(id: string, tab: InstanceTab = 'dashboard'): string {
+  return `/instances/${encodeURIComponent(id)}${tab === 'dashboard' ? '' : `/${tab}`}`;
+}
+
+/** The path of one statement's page. */
+export function queryPath(id: string, queryid: string): string {
+  return `${instancePath(id, 'queries')}/${queryid}`;
+}
+
+/** The current URL's query string, without `?`. */
+export function currentSearch(): string {
+  return window.location.search.replace(/^\?/, '');
+}
+
+/** Sets one parameter of the query string in place, keeping the others. */
+export function setSearchParam(name: string, value: string): void {
+  const q = new URLSearchParams(currentSearch());
+  q.set(name, value);
+  replaceSearch(q.toString());
+}
+
+/** Replaces the query string in place (no history entry): views keep their state in the URL so links can be shared. */
+export function replaceSearch(search: string): void {
+  const url = window.location.pathname + (search ? `?${search}` : '');
+  if (url !== window.location.pathname + window.location.search) window.history.replaceState(null, '', url);
 }
 
 interface LinkProps {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alignSeries, bridgeSingleGaps, combine, countPoints, hitRatioPercent, lastValue, nonNullCount, seriesLabel, stackValues } from './series-math.ts';
+import { alignSeries, bridgeSingleGaps, combine, countPoints, hitRatioPercent, lastValue, nonNullCount, seriesLabel, stackValues, withEarlier } from './series-math.ts';
 
 test('alignSeries puts every series on the union of timestamps', () => {
   const d = alignSeries([
@@ -40,4 +40,18 @@ test('bridgeSingleGaps: one empty bucket between values is drawn through, longer
   assert.deepEqual(bridgeSingleGaps([1, null, 3, null, null, 6, null]), [1, undefined, 3, null, null, 6, null]);
   assert.deepEqual(bridgeSingleGaps([null, 2, null]), [null, 2, null]);
   assert.equal(nonNullCount([1, null, undefined, 0]), 2);
+});
+
+test('withEarlier: the earlier window joins on the union of times, after the current lines, marked and labelled', () => {
+  const now = { x: [10, 20], series: [{ label: 'a', values: [1, 2] }] };
+  const before = { x: [20, 30], series: [{ label: 'a', values: [5, 6] }] };
+  assert.deepEqual(withEarlier(now, before, '(1d ago)'), {
+    x: [10, 20, 30],
+    series: [{ label: 'a', values: [1, 2, null] }, { label: 'a (1d ago)', values: [null, 5, 6], earlier: true }],
+  });
+});
+
+test("alignSeries 'sum' adds the points of one time; a null adds nothing", () => {
+  const d = alignSeries([{ label: 'x', points: [[1, 2], [2, null], [1, 3], [2, 4]] }], 'sum');
+  assert.deepEqual(d, { x: [1, 2], series: [{ label: 'x', values: [5, 4] }] });
 });

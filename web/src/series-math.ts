@@ -7,6 +7,8 @@ export type Values = (number | null)[];
 export interface ChartSeries {
   label: string;
   values: Values;
+  /** The same line over an earlier window (compare mode): drawn dashed, never stacked, always after the others. */
+  earlier?: boolean;
 }
 
 /** Columns sharing one time axis (ms since epoch), as uPlot wants them. */
@@ -23,16 +25,21 @@ export interface NamedPoints {
 
 /**
  * Aligns several point lists on the union of their timestamps; a missing point is null.
- * Series of one request share the server's step, so the union is usually that grid.
+ * Series of one request share the server's step, so the union is usually that grid. With 'last'
+ * a later point of the same time replaces an earlier one (a null never replaces a value).
  */
-export function alignSeries(inputs: NamedPoints[]): ChartData {
+export function alignSeries(inputs: NamedPoints[], repeated: 'last' | 'sum' = 'last'): ChartData {
   const stamps = new Set<number>();
   for (const s of inputs) for (const [t] of s.points) stamps.add(t);
   const x = [...stamps].sort((a, b) => a - b);
   const index = new Map(x.map((t, i) => [t, i]));
   const series = inputs.map((s) => {
     const values: Values = new Array<number | null>(x.length).fill(null);
-    for (const [t, v] of s.points) values[index.get(t)!] = v ?? null;
+    for (const [t, v] of s.points) {
+      const i = index.get(t)!;
+      // 'sum': a list that holds several series' points adds the values of one time.
+      values[i] = repeated === 'sum' && v !== null && values[i] !== null ? values[i]! + v : v ?? values[i];
+    }
     return { label: s.label, values };
   });
   return { x, series };
@@ -116,4 +123,26 @@ export function nonNullCount(values: ArrayLike<number | null | undefined>): numb
   let n = 0;
   for (let i = 0; i < values.length; i++) if (values[i] !== null && values[i] !== undefined) n++;
   return n;
+}
+
+/**
+ * A chart's data with the same chart over an earlier window (already shifted onto this window's
+ * time axis) added as dashed lines: the union of both time axes, the earlier lines after the
+ * current ones, labelled with `suffix`.
+ */
+export function withEarlier(current: ChartData, earlier: ChartData, suffix: string): ChartData {
+  const x = [...new Set([...current.x, ...earlier.x])].sort((a, b) => a - b);
+  const at = (d: ChartData) => {
+    const index = new Map(d.x.map((t, i) => [t, i]));
+    return (values: Values): Values => x.map((t) => { const i = index.get(t); return i === undefined ? null : values[i]; });
+  };
+  const cur = at(current);
+  const old = at(earlier);
+  return {
+    x,
+    series: [
+      ...current.series.map((s) => ({ ...s, values: cur(s.values) })),
+      ...earlier.series.map((s) => ({ label: `${s.label} ${suffix}`, values: old(s.values), earlier: true })),
+    ],
+  };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { initialRange, rangeReducer, windowOf } from './time-range.ts';
+import { initialRange, rangeFromSearch, rangeReducer, rangeToSearch, windowOf } from './time-range.ts';
 
 const H = 3_600_000;
 
@@ -35,4 +35,27 @@ test('live ticks slide the window only by a useful amount', () => {
   const s = rangeReducer(initialRange(10 * H), { type: 'preset', preset: '7d', now: 10 * H });
   assert.equal(rangeReducer(s, { type: 'tick', now: 10 * H + 60_000 }), s);
   assert.equal(windowOf(rangeReducer(s, { type: 'tick', now: 11 * H })).to, 11 * H);
+});
+
+test('a window survives its URL: live, frozen and zoomed', () => {
+  const now = 10 * H;
+  let s = rangeReducer(initialRange(now), { type: 'preset', preset: '6h', now });
+  assert.equal(rangeToSearch(s), 'range=6h');
+  assert.deepEqual(windowOf(rangeFromSearch(rangeToSearch(s), now + H)), { from: now + H - 6 * H, to: now + H });
+  s = rangeReducer(s, { type: 'live', live: false, now });
+  assert.deepEqual(windowOf(rangeFromSearch(rangeToSearch(s), now + H)), { from: now - 6 * H, to: now });
+  s = rangeReducer(s, { type: 'zoom', from: 9.5 * H, to: 9.6 * H });
+  const back = rangeFromSearch(rangeToSearch(s), now + H);
+  assert.deepEqual(windowOf(back), { from: 9.5 * H, to: 9.6 * H });
+  assert.equal(back.preset, '6h');
+});
+
+test('a URL with a wrong window falls back to the last hour, live', () => {
+  for (const search of ['', 'range=2y', 'from=abc', 'from=5', 'to=-4', 'to=1e20', 'to=12345678901234567']) {
+    const s = rangeFromSearch(search, 10 * H);
+    assert.deepEqual(windowOf(s), { from: 9 * H, to: 10 * H }, search);
+    assert.equal(s.live, true, search);
+  }
+  // `from` after `to` is no zoom; `to` alone still freezes the window there.
+  assert.deepEqual(windowOf(rangeFromSearch('from=9&to=3', 10 * H)), { from: 3 - H, to: 3 });
 });

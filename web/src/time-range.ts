@@ -62,3 +62,35 @@ export function rangeReducer(s: RangeState, a: RangeAction): RangeState {
       return { ...s, zoom: null, live: s.liveBeforeZoom, anchor: s.liveBeforeZoom ? a.now : s.anchor };
   }
 }
+
+/**
+ * The window as URL parameters, so a view can be shared: `range=6h` while live, `range=6h&to=<ms>`
+ * once frozen, `range=6h&from=<ms>&to=<ms>` for a zoomed region.
+ */
+export function rangeToSearch(s: RangeState): string {
+  const q = new URLSearchParams({ range: s.preset });
+  if (s.zoom) {
+    q.set('from', String(Math.round(s.zoom.from)));
+    q.set('to', String(Math.round(s.zoom.to)));
+  } else if (!s.live) q.set('to', String(Math.round(s.anchor)));
+  return q.toString();
+}
+
+/** The window a URL asks for (rangeToSearch's inverse); what it lacks or gets wrong falls back to the last hour, live. */
+export function rangeFromSearch(search: string, now: number): RangeState {
+  const q = new URLSearchParams(search);
+  const key = q.get('range');
+  const preset = RANGE_PRESETS.find((p) => p.key === key)?.key ?? '1h';
+  const num = (name: string): number | null => {
+    const v = q.get(name);
+    if (v === null || !/^\d{1,15}$/.test(v)) return null;
+    return Number(v);
+  };
+  const from = num('from');
+  const to = num('to');
+  if (from !== null && to !== null && to > from) {
+    return { preset, live: false, anchor: to, zoom: { from, to }, liveBeforeZoom: false };
+  }
+  if (to !== null) return { preset, live: false, anchor: to, zoom: null, liveBeforeZoom: false };
+  return { preset, live: true, anchor: now, zoom: null, liveBeforeZoom: true };
+}

@@ -1,10 +1,10 @@
-// A chart card: loads its data for the shared range, then draws it, or says why it cannot.
+// A chart of the dashboard: loads its data for the shared range, then hands it to a ChartCard.
 import { useEffect, useRef, useState } from 'react';
 import type { Instance } from '../api.ts';
 import type { ChartDef } from '../charts.ts';
-import { countPoints, type ChartData } from '../series-math.ts';
-import { ErrorBanner } from './ErrorBanner.tsx';
-import { TimeChart } from './TimeChart.tsx';
+import { SeriesBatch } from '../chart-query.ts';
+import { withEarlier, type ChartData } from '../series-math.ts';
+import { ChartCard } from './ChartCard.tsx';
 
 interface ChartPanelProps {
   def: ChartDef;
@@ -12,7 +12,15 @@ interface ChartPanelProps {
   from: number;
   to: number;
   onZoom: (from: number, to: number) => void;
+  /** Also draw the same window this long before (`1d`, `7d`), dashed. */
+  compare?: CompareOffset;
+  /** Metrics stored for the instance (its detail): a chart whose `requires` are all missing is not asked for. */
+  stored: ReadonlySet<string>;
 }
+
+/** The windows a dashboard can be compared with. */
+export const COMPARE_OFFSETS = [{ key: '1d', label: 'a day earlier' }, { key: '7d', label: 'a week earlier' }] as const;
+export type CompareOffset = (typeof COMPARE_OFFSETS)[number]['key'];
 
 interface LoadState {
   data: ChartData | null;
@@ -20,11 +28,12 @@ interface LoadState {
 }
 
 /** A chart asks for about one point per 3 pixels; widths are rounded so resizing refetches rarely. */
-function pointBudget(width: number): number {
+export function pointBudget(width: number): number {
   return Math.min(2000, Math.max(20, Math.round(width / 60) * 20));
 }
 
-export function ChartPanel({ def, instance, from, to, onZoom }: ChartPanelProps) {
+export function ChartPanel({ def, instance, from, to, onZoom, compare, stored }: ChartPanelProps) {
+  const missing = def.requires !== undefined && !def.requires.some((m) => stored.has(m));
   const box = useRef<HTMLDivElement>(null);
   const [maxPoints, setMaxPoints] = useState(0);
   const [state, setState] = useState<LoadState>({ data: null, error: null });
@@ -43,47 +52,30 @@ export function ChartPanel({ def, instance, from, to, onZoom }: ChartPanelProps)
 
   useEffect(() => {
     if (maxPoints === 0) return;
+    if (missing) { setState({ data: { x: [], series: [] }, error: null }); return; }
     const ctl = new AbortController();
-    def.load({ instance: instanceRef.current, from, to, maxPoints, signal: ctl.signal }).then(
-      (data) => setState({ data, error: null }),
+    const batch = new SeriesBatch(instanceRef.current.id, { from, to, maxPoints }, ctl.signal);
+    const ctx = { instance: instanceRef.current, from, to, maxPoints, signal: ctl.signal, batch };
+    // Both windows' loaders queue their queries now; one request carries them all.
+    const loads = [def.load(ctx), ...(compare ? [def.load({ ...ctx, offset: compare })] : [])];
+    void batch.send();
+    Promise.all(loads).then(
+      ([now, earlier]) => setState({ data: earlier ? withEarlier(now, earlier, `(${compare} ago)`) : now, error: null }),
       (err: unknown) => {
         if (ctl.signal.aborted) return;
         setState((s) => ({ data: s.data, error: err instanceof Error ? err.message : String(err) }));
       },
     );
     return () => ctl.abort();
-  }, [def, instance.id, instance.role, from, to, maxPoints]);
-
-  const points = state.data ? countPoints(state.data) : 0;
-  const phase = state.data === null ? (state.error ? 'error' : 'loading') : points === 0 ? 'empty' : 'ready';
-
-  // data-points counts what is on the canvas: set after each draw, and to 0 when nothing is drawn.
-  useEffect(() => {
-    if (phase !== 'ready' && box.current) box.current.dataset.points = '0';
-  }, [phase, state]);
-  const onDraw = (): void => {
-    if (box.current) box.current.dataset.points = String(points);
-  };
+  }, [def, instance.id, instance.role, from, to, maxPoints, compare, missing]);
 
   return (
-    <section className="chart-card" data-testid={`chart-${def.slug}`} data-state={phase} ref={box}>
-      <h3>{def.title}</h3>
-      {state.error && <ErrorBanner message={state.error} compact />}
-      {phase === 'ready' && state.data && (
-        <TimeChart
-          data={state.data}
-          unit={def.unit}
-          stacked={def.stacked ?? false}
-          yBase={def.yBase ?? 'zero'}
-          from={from}
-          to={to}
-          onZoom={onZoom}
-          onDraw={onDraw}
-        />
-      )}
-      {phase === 'empty' && <div className="chart-empty">{def.emptyText?.(instance) ?? 'no data yet'}</div>}
-      {phase === 'loading' && <div className="chart-empty">loading…</div>}
-      {phase === 'error' && <div className="chart-empty">no data</div>}
-    </section>
+    <div className="chart-slot" ref={box}>
+      <ChartCard
+        slug={def.slug} title={def.title} unit={def.unit} stacked={def.stacked} yBase={def.yBase}
+        data={state.data} error={state.error} emptyText={def.emptyText?.(instance)}
+        from={from} to={to} onZoom={onZoom}
+      />
+    </div>
   );
 }

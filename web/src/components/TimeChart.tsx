@@ -19,7 +19,9 @@ interface TimeChartProps {
 }
 
 function toAligned(data: ChartData, stacked: boolean): uPlot.AlignedData {
-  const ys = stacked ? stackValues(data.series) : data.series.map((s) => s.values);
+  const now = data.series.filter((s) => !s.earlier);
+  const earlier = data.series.filter((s) => s.earlier);
+  const ys = [...(stacked ? stackValues(now) : now.map((s) => s.values)), ...earlier.map((s) => s.values)];
   return [data.x.map((t) => t / 1000), ...ys.map(bridgeSingleGaps)] as uPlot.AlignedData;
 }
 
@@ -31,7 +33,8 @@ export function TimeChart({ data, unit, stacked, yBase, from, to, onZoom, onDraw
   latest.current = { data, from, to, onZoom, onDraw };
 
   const labels = data.series.map((s) => s.label);
-  const shape = `${unit}|${stacked}|${yBase}|${labels.join('\u0000')}`;
+  // Axis colours come from the theme: a theme change draws the chart anew.
+  const shape = `${unit}|${stacked}|${yBase}|${document.documentElement.dataset.theme ?? ''}|${labels.join('\u0000')}`;
 
   useLayoutEffect(() => {
     const root = el.current;
@@ -43,6 +46,7 @@ export function TimeChart({ data, unit, stacked, yBase, from, to, onZoom, onDraw
       raw: () => latest.current.data,
       xRange: () => [latest.current.from / 1000, latest.current.to / 1000],
       onZoom: (a, b) => latest.current.onZoom(a, b),
+      compareFrom: data.series.findIndex((s) => s.earlier) < 0 ? undefined : data.series.findIndex((s) => s.earlier),
     });
     opts.hooks = { ...opts.hooks, draw: [() => latest.current.onDraw?.()] };
     const u = new uPlot(opts, toAligned(latest.current.data, stacked), root);

@@ -2,6 +2,7 @@
 import uPlot from 'uplot';
 import { formatTick, formatValue, type ValueUnit } from '../format.ts';
 import { nonNullCount, type ChartData } from '../series-math.ts';
+import { themeColour } from '../theme.ts';
 
 export const CHART_HEIGHT = 190;
 
@@ -19,6 +20,8 @@ export interface PlotSpec {
   xRange: () => [number, number];
   /** Called with ms bounds when the user drags a region. */
   onZoom: (from: number, to: number) => void;
+  /** Series from this index on are the same lines earlier (compare mode): dashed, never stacked. */
+  compareFrom?: number;
 }
 
 function alpha(hex: string, a: number): string {
@@ -61,15 +64,21 @@ const SPARSE_POINTS = 60;
 /** uPlot options for a chart of `labels`, `width` CSS pixels wide. */
 export function buildOptions(labels: string[], width: number, spec: PlotSpec): uPlot.Options {
   const fmt = (v: number | null): string => formatValue(v, spec.unit);
+  const compareFrom = spec.compareFrom ?? labels.length;
+  const axis = themeColour('--chart-axis', '#555');
+  const grid = themeColour('--chart-grid', '#eee');
   const series: uPlot.Series[] = [
     {},
     ...labels.map((label, i): uPlot.Series => {
-      const color = PALETTE[i % PALETTE.length];
+      const earlier = i >= compareFrom;
+      // An earlier line takes the colour of the line it repeats.
+      const color = PALETTE[(earlier ? i - compareFrom : i) % PALETTE.length];
       return {
         label,
-        stroke: color,
-        width: 1.5,
-        fill: spec.stacked ? alpha(color, 0.35) : undefined,
+        stroke: earlier ? alpha(color, 0.75) : color,
+        width: earlier ? 1.2 : 1.5,
+        dash: earlier ? [5, 4] : undefined,
+        fill: spec.stacked && !earlier ? alpha(color, 0.35) : undefined,
         // Sparse series (a long range over young data) are drawn as dots too, or a lone point is invisible.
         points: { show: (u: uPlot, si: number) => nonNullCount(u.data[si] ?? []) <= SPARSE_POINTS, size: 5 },
         spanGaps: false,
@@ -83,7 +92,7 @@ export function buildOptions(labels: string[], width: number, spec: PlotSpec): u
       };
     }),
   ];
-  const bands: uPlot.Band[] = spec.stacked ? labels.slice(1).map((_, i) => ({ series: [i + 2, i + 1] })) : [];
+  const bands: uPlot.Band[] = spec.stacked ? labels.slice(1, compareFrom).map((_, i) => ({ series: [i + 2, i + 1] })) : [];
 
   return {
     width,
@@ -114,13 +123,13 @@ export function buildOptions(labels: string[], width: number, spec: PlotSpec): u
       },
     },
     axes: [
-      { stroke: '#555', grid: { stroke: '#eee', width: 1 }, ticks: { stroke: '#ddd', width: 1 } },
+      { stroke: axis, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } },
       {
-        stroke: '#555',
+        stroke: axis,
         size: yAxisSize,
         incrs: spec.unit === 'bytes' || spec.unit === 'bytesPerSec' ? BYTE_INCRS : spec.unit === 'count' ? COUNT_INCRS : undefined,
-        grid: { stroke: '#eee', width: 1 },
-        ticks: { stroke: '#ddd', width: 1 },
+        grid: { stroke: grid, width: 1 },
+        ticks: { stroke: grid, width: 1 },
         values: (_u, splits, _axis, _space, incr) => splits.map((v) => formatTick(v, spec.unit, incr)),
       },
     ],

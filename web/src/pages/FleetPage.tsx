@@ -1,9 +1,10 @@
-// `/`: every instance, problems first (the API's order), filtered by a search box.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+// `/`: every instance by namespace and cluster, problems first, filtered by a search box.
+import { Fragment, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { fetchInstances, type Instance } from '../api.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { FleetRow } from '../components/FleetRow.tsx';
 import { useLiveRefresh, useNow } from '../live.ts';
+import { fleetGroups } from '../fleet-groups.ts';
 
 /** Whether an instance matches the search text (name, cluster or namespace, case-insensitive). */
 export function matchesSearch(inst: Instance, text: string): boolean {
@@ -79,7 +80,17 @@ export function FleetPage() {
             </tr>
           </thead>
           <tbody>
-            {shown.map((inst) => <FleetRow key={inst.id} inst={inst} now={now} />)}
+            {fleetGroups(shown).map((g) => (
+              <Fragment key={`${g.namespace}\u0000${g.cluster}`}>
+                <tr className="group-row" data-testid="fleet-group" data-cluster={`${g.namespace}/${g.cluster}`}>
+                  <td colSpan={10}>
+                    <strong>{g.cluster}</strong> <span className="muted">{g.namespace} · {g.instances.length} instance{g.instances.length === 1 ? '' : 's'}</span>
+                    {g.problems > 0 && <span className="tag warn">{g.problems} with problems</span>}
+                  </td>
+                </tr>
+                {g.instances.map((inst) => <FleetRow key={inst.id} inst={inst} now={now} />)}
+              </Fragment>
+            ))}
             {instances !== null && shown.length === 0 && (
               <tr>
                 <td colSpan={10} className="empty-row">
