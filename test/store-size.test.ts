@@ -44,11 +44,11 @@ function envelopes(n: number, ts: number): Envelope[] {
 async function independent() {
   const tree = (t: string) => server.store.sql`select coalesce(sum(pg_total_relation_size(relid)), 0)::bigint as b from pg_partition_tree(${t}::regclass) where isleaf`;
   const rel = (t: string) => server.store.sql`select pg_total_relation_size(${t}::regclass) as b`;
-  const [[raw], [stats], [texts], [activity], [sessions], [events], [db]] = await Promise.all([
-    tree('sample_sets'), tree('statement_stats'), rel('statement_texts'), tree('activity_samples'), tree('activity_sessions'), rel('events'),
+  const [[raw], [stats], [texts], [activity], [sessions], [events], [settings], [db]] = await Promise.all([
+    tree('sample_sets'), tree('statement_stats'), rel('statement_texts'), tree('activity_samples'), tree('activity_sessions'), rel('events'), rel('settings_snapshots'),
     server.store.sql`select pg_database_size(current_database()) as b`,
   ]);
-  return { raw: Number(raw.b), statements: Number(stats.b) + Number(texts.b), activity: Number(activity.b) + Number(sessions.b), events: Number(events.b), total: Number(db.b) };
+  return { raw: Number(raw.b), statements: Number(stats.b) + Number(texts.b), activity: Number(activity.b) + Number(sessions.b), events: Number(events.b) + Number(settings.b), total: Number(db.b) };
 }
 
 let first: StoreSizeReport;

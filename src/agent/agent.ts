@@ -35,6 +35,8 @@ export interface AgentOptions {
   activitySampleMs?: number;
   /** Activity aggregate interval in s (default 15). */
   activityIntervalS?: number;
+  /** pg_settings read interval in s (0: off; default 60). */
+  settingsIntervalS?: number;
   heartbeatS: number;
   /** Collect host metrics from /proc (off when the agent does not run on the database host). */
   nodeMetrics: boolean;
@@ -77,11 +79,13 @@ export class Agent {
       event: (instance, data, ts) => this.send('event', instance, data, ts),
       statements: (instance, data, ts) => this.send('statements', instance, data, ts),
       activity: (instance, data, ts) => this.send('activity', instance, data, ts),
+      settings: (instance, data, ts) => this.send('settings', instance, data, ts),
     };
     this.targets = opts.targets.map((t) => new TargetMonitor(t, opts.namespace, this.node, sqlDefs, {
       statementTimeoutMs: opts.statementTimeoutMs, lockTimeoutMs: opts.lockTimeoutMs, maxIntervalS: opts.maxIntervalS,
       statementsIntervalS: opts.statementsIntervalS, statementsTop: opts.statementsTop,
       activitySampleMs: opts.activitySampleMs, activityIntervalS: opts.activityIntervalS, hostMetrics: opts.nodeMetrics,
+      settingsIntervalS: opts.settingsIntervalS,
     }, emit));
     const bouncerMs = (opts.maxIntervalS ? Math.min(15, opts.maxIntervalS) : 15) * 1000;
     this.pgbouncers = (opts.pgbouncers ?? []).map((b) => new PgbouncerMonitor(b, bouncerMs,

@@ -44,6 +44,8 @@ export interface PoolOptions {
   statementTimeoutMs: number;
   lockTimeoutMs: number;
   applicationName?: string;
+  /** false: the sessions set nothing but application_name (they then run without timeouts). Default true. */
+  sessionSettings?: boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export function openTargetPool(url: string, database: string | undefined, o: Poo
     // postgres.js 3.4 fetches array types on connect from an unawaited promise: a server
     // that goes away during that fetch becomes an unhandled rejection. Nothing here reads arrays.
     fetch_types: false,
-    connection: {
+    connection: o.sessionSettings === false ? { application_name: o.applicationName ?? 'pgfleet-agent' } : {
       application_name: o.applicationName ?? 'pgfleet-agent',
       statement_timeout: o.statementTimeoutMs,
       lock_timeout: o.lockTimeoutMs,

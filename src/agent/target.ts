@@ -1,8 +1,9 @@
 import type { Sql } from 'postgres';
-import { cutText, type ActivityData, type ActivitySession, type EventData, type InventoryData, type MetricsData, type StatementsData } from '../protocol/index.ts';
+import { cutText, type ActivityData, type ActivitySession, type EventData, type InventoryData, type MetricsData, type SettingsData, type StatementsData } from '../protocol/index.ts';
 import type { CollectorDef } from '../catalog/index.ts';
 import { openTargetPool, probeTarget, Requirements, runSqlCollector, type Probe } from './collect.ts';
 import { ActivitySampler } from './activity.ts';
+import { SettingsSampler } from './settings.ts';
 import { StatementsSampler } from './statements/sampler.ts';
 import { PgProcessSampler, readPgDirs, readPgProcessRows, storageFamilies, type PgDirs } from './collectors/pg-host.ts';
 import { isConnectionError } from '../pg-errors/index.ts';
@@ -32,6 +33,8 @@ export interface TargetLimits {
   activityIntervalS?: number;
   /** Host metrics of the instance's processes and storage, when it runs on this host (default true). */
   hostMetrics?: boolean;
+  /** pg_settings is read every this many seconds and its changes sent (0 turns it off; default 60). */
+  settingsIntervalS?: number;
 }
 
 export interface Emit {
@@ -41,11 +44,15 @@ export interface Emit {
   /** False when the message could not be spooled. */
   statements(instance: string, data: StatementsData, ts: number): boolean;
   activity(instance: string, data: ActivityData, ts: number): void;
+  /** False when the message could not be spooled. */
+  settings(instance: string, data: SettingsData, ts: number): boolean;
 }
 
 const PROBE_INTERVAL_MS = 15_000;
 /** The pool key of the activity sampler's own connection (database names cannot contain NUL). */
 const ACTIVITY_POOL = '\u0000activity';
+/** The pool key of the settings sampler's connection, which sets no session settings of its own. */
+const SETTINGS_POOL = '\u0000settings';
 /** While an instance is down, it is probed this often. */
 const DOWN_PROBE_INTERVAL_MS = 5_000;
 /** Inventory is re-sent at least this often even without a change, so the server can tell "up" from "stale". */
@@ -88,7 +95,13 @@ export class TargetMonitor {
       this.activityJob = new Job('pg_stat_activity_sampler', cap(limits.activityIntervalS ?? 15), config.name, now);
       this.activity = new ActivitySampler(limits.activitySampleMs ?? 1000, now);
     }
+    if ((limits.settingsIntervalS ?? 60) > 0) {
+      this.settingsJob = new Job('pg_settings_changes', cap(limits.settingsIntervalS ?? 60), config.name, now);
+    }
   }
+
+  private readonly settings = new SettingsSampler();
+  private readonly settingsJob?: Job;
 
   private readonly processJob?: Job;
   private readonly storageJob?: Job;
@@ -104,7 +117,7 @@ export class TargetMonitor {
 
   /** Every job of this target, for the heartbeat and the agent's own metrics. */
   allJobs(): Job[] {
-    return [...this.jobs, ...[this.statementsJob, this.activityJob, this.processJob, this.storageJob].filter((j): j is Job => j !== undefined)];
+    return [...this.jobs, ...[this.statementsJob, this.activityJob, this.settingsJob, this.processJob, this.storageJob].filter((j): j is Job => j !== undefined)];
   }
 
   /**
@@ -199,6 +212,22 @@ export class TargetMonitor {
     }
   }
 
+  /** pg_settings, when due: every setting the first time, then what changed. */
+  private async runSettings(now: number): Promise<'ok' | 'lost'> {
+    const job = this.settingsJob;
+    if (!job || now < job.nextRun) return 'ok';
+    const started = Date.now();
+    try {
+      const data = await this.settings.sample(this.pool(SETTINGS_POOL), started);
+      // A message that could not be spooled is sent whole next time.
+      if (data && !this.emit.settings(this.config.name, data, started)) this.settings.forget();
+      this.recordSuccess(job, Date.now() - started, data?.settings.length ?? 0);
+      return 'ok';
+    } catch (err) {
+      return this.recordFailure(job, started, err);
+    }
+  }
+
   intervalOf(def: CollectorDef): number {
     const s = this.limits.maxIntervalS ? Math.min(def.interval_s, this.limits.maxIntervalS) : def.interval_s;
     return s * 1000;
@@ -208,7 +237,8 @@ export class TargetMonitor {
     const key = database ?? '';
     let sql = this.pools.get(key);
     if (!sql) {
-      sql = openTargetPool(this.config.url, key === ACTIVITY_POOL ? undefined : database, this.limits);
+      const own = key === ACTIVITY_POOL || key === SETTINGS_POOL;
+      sql = openTargetPool(this.config.url, own ? undefined : database, { ...this.limits, sessionSettings: key !== SETTINGS_POOL });
       this.pools.set(key, sql);
     }
     return sql;
@@ -230,7 +260,7 @@ export class TargetMonitor {
           return;
         }
       }
-      if (await this.runStatements(Date.now()) === 'lost' || await this.runHost(Date.now()) === 'lost') this.probeDue = 0;
+      if (await this.runStatements(Date.now()) === 'lost' || await this.runSettings(Date.now()) === 'lost' || await this.runHost(Date.now()) === 'lost') this.probeDue = 0;
     } finally {
       this.busy = false;
     }
@@ -243,7 +273,7 @@ export class TargetMonitor {
       const { server_version: _, ...probe } = await probeTarget(this.pool());
       const prev = this.probe;
       // A restarted server starts its statistics anew: take a new baseline.
-      if (prev && prev.started_at !== probe.started_at) { this.statements?.forget(); this.dirs = undefined; }
+      if (prev && prev.started_at !== probe.started_at) { this.statements?.forget(); this.settings.forget(); this.dirs = undefined; }
       const changed = !this.up || !prev || prev.role !== probe.role || prev.version_num !== probe.version_num
         || prev.started_at !== probe.started_at || prev.databases.join() !== probe.databases.join();
       if (prev && prev.role !== probe.role) {

@@ -34,6 +34,7 @@ export const AgentConfig = Type.Object({
   statements_top: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   activity_sample_ms: Type.Integer({ minimum: 0, default: 1000 }),
   activity_interval_s: Type.Integer({ minimum: 1, default: 15 }),
+  settings_interval_s: Type.Integer({ minimum: 0, default: 60 }),
   node_metrics: Type.Boolean({ default: true }),
 }, { additionalProperties: false });
 export type AgentConfig = Static<typeof AgentConfig>;
@@ -62,6 +63,7 @@ export const AGENT_FIELDS: FieldSpec[] = [
   { key: 'statements_top', flag: 'statements-top', env: 'PGFLEET_STATEMENTS_TOP', type: 'number', description: 'statements sent per ranking (time, plan time, calls, reads, temp, WAL, rows; at most 500); the rest is summed' },
   { key: 'activity_sample_ms', flag: 'activity-sample-ms', env: 'PGFLEET_ACTIVITY_SAMPLE_MS', type: 'number', description: 'pg_stat_activity sampling period (0: off)' },
   { key: 'activity_interval_s', flag: 'activity-interval-s', env: 'PGFLEET_ACTIVITY_INTERVAL_S', type: 'number', description: 'activity samples are aggregated and sent this often' },
+  { key: 'settings_interval_s', flag: 'settings-interval-s', env: 'PGFLEET_SETTINGS_INTERVAL_S', type: 'number', description: 'pg_settings is read this often and its changes sent (0: off)' },
   { key: 'node_metrics', flag: 'node-metrics', env: 'PGFLEET_NODE_METRICS', type: 'boolean', description: 'collect host metrics from /proc' },
 ];
 
@@ -123,6 +125,7 @@ export function describeMessage(env: Envelope): string {
     }
     case 'statements': return `${head} ${env.data.entries.length} statements${env.data.other ? ` + ${env.data.other.entries} others` : ''}, ${env.data.texts?.length ?? 0} new texts${env.data.reset ? ', after a reset' : ''}`;
     case 'activity': return `${head} ${env.data.samples} samples, ${env.data.groups.length} groups`;
+    case 'settings': return `${head} ${env.data.full ? 'every setting' : 'changed'}: ${env.data.settings.length}${env.data.removed?.length ? `, ${env.data.removed.length} removed` : ''}${env.data.settings.length <= 5 ? ` (${env.data.settings.map((s) => `${s.name}=${s.setting}${s.unit ?? ''}`).join(', ')})` : ''}`;
   }
 }
 
@@ -140,7 +143,7 @@ export async function runAgent(cfg: AgentConfig, env: NodeJS.ProcessEnv): Promis
     statementTimeoutMs: cfg.statement_timeout_ms, lockTimeoutMs: cfg.lock_timeout_ms,
     maxIntervalS: cfg.max_interval_s || undefined, heartbeatS: cfg.heartbeat_s, nodeMetrics: cfg.node_metrics,
     statementsIntervalS: cfg.statements_interval_s, statementsTop: cfg.statements_top,
-    activitySampleMs: cfg.activity_sample_ms, activityIntervalS: cfg.activity_interval_s,
+    activitySampleMs: cfg.activity_sample_ms, activityIntervalS: cfg.activity_interval_s, settingsIntervalS: cfg.settings_interval_s,
     transport, log: logLine,
   });
   agent.start();

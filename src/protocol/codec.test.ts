@@ -62,6 +62,17 @@ const SAMPLES: { [K in MessageType]: Envelope<K> } = {
       ],
     },
   },
+  settings: {
+    v: 1, type: 'settings', agent: 'agent-db1', instance: 'main-1', seq: 7, ts: TS,
+    data: {
+      full: false, conf_load_time: TS - 60_000, removed: ['pg_stat_statements.max'],
+      settings: [
+        { name: 'work_mem', setting: '65536', unit: 'kB', vartype: 'integer', context: 'user', category: 'Resource Usage / Memory', source: 'configuration file',
+          sourcefile: '/var/lib/postgresql/data/postgresql.auto.conf', sourceline: 3, pending_restart: false, boot_val: '4096', reset_val: '65536' },
+        { name: 'shared_buffers', setting: '16384', unit: '8kB', vartype: 'integer', context: 'postmaster', source: 'configuration file', pending_restart: true },
+      ],
+    },
+  },
 };
 
 const ENCODINGS: Encoding[] = ['msgpack', 'json'];
@@ -250,9 +261,9 @@ test('partial: agent, seq and type are filled when they can be read', () => {
 });
 
 test('PGFLEET_PROTOCOL_UNKNOWN_TYPE names the type and the known ones', () => {
-  for (const type of ['settings', 'command.result', 'constructor', '__proto__', 'toString']) {
+  for (const type of ['command.result', 'constructor', '__proto__', 'toString']) {
     const [err] = rejectsBothWays({ ...SAMPLES.event, type }, 'PGFLEET_PROTOCOL_UNKNOWN_TYPE', new RegExp(`unknown message type "${type.replace('.', '\\.')}"`));
-    assert.match(err.message, /known: metrics, inventory, heartbeat, event, statements, activity/);
+    assert.match(err.message, /known: metrics, inventory, heartbeat, event, statements, activity, settings/);
     assert.deepEqual(err.partial, { agent: 'agent-db1', seq: 4_000_000_000, type });
   }
 });

@@ -20,6 +20,7 @@ function sample(type: MessageType): Envelope {
     case 'event': return { ...base, type, data: { kind: 'role.changed', severity: 'info', message: 'changed', details: { from: 'primary', list: [1, 'two', { deep: 'three' }] } } };
     case 'statements': return { ...base, type, data: { interval_ms: 60_000, entries: [{ queryid: '-6074478521356846112', datname: 'app', usename: 'web', toplevel: true, c: { calls: 1 } }], texts: [{ queryid: '-6074478521356846112', text: 'SELECT 1' }], evicted: 0 } };
     case 'activity': return { ...base, type, data: { interval_ms: 15_000, sample_ms: 1000, samples: 15, groups: [{ state: 'active', wait_event_type: 'IO', wait_event: 'DataFileRead', queryid: '42', datname: 'app', usename: 'web', backend_type: 'client backend', n: 7 }] } };
+    case 'settings': return { ...base, type, data: { full: true, removed: ['old_setting'], settings: [{ name: 'work_mem', setting: '4096', unit: 'kB', vartype: 'integer', context: 'user', category: 'Resource Usage', source: 'default', sourcefile: '/etc/postgresql.conf', sourceline: 1, pending_restart: false, boot_val: '4096', reset_val: '4096' }] } };
   }
 }
 
@@ -96,6 +97,8 @@ const TEXT_FIELDS: [MessageType, string][] = [
   ['statements', 'entries/0/datname'], ['statements', 'entries/0/usename'], ['statements', 'texts/0/text'],
   ['activity', 'groups/0/state'], ['activity', 'groups/0/wait_event_type'], ['activity', 'groups/0/wait_event'],
   ['activity', 'groups/0/datname'], ['activity', 'groups/0/usename'], ['activity', 'groups/0/backend_type'],
+  ['settings', 'settings/0/name'], ['settings', 'settings/0/setting'], ['settings', 'settings/0/source'], ['settings', 'settings/0/sourcefile'],
+  ['settings', 'settings/0/boot_val'], ['settings', 'removed/0'],
 ];
 
 test('no stored string holds U+0000 or a lone surrogate; pairs (emoji) and every other character pass', () => {

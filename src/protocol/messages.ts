@@ -1,9 +1,10 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ActivityData, StatementsData } from './statements.ts';
+import { SettingsData } from './settings.ts';
 import { INT4_MAX, JsonbObject, MAX_TIME_MS, PgText, PgTextKey } from './limits.ts';
 
 /** Every message type of protocol v1. Adding one is adding a schema here. */
-export const MESSAGE_TYPES = ['metrics', 'inventory', 'heartbeat', 'event', 'statements', 'activity'] as const;
+export const MESSAGE_TYPES = ['metrics', 'inventory', 'heartbeat', 'event', 'statements', 'activity', 'settings'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export const METRIC_KINDS = ['gauge', 'counter'] as const;
@@ -101,6 +102,7 @@ export const DATA_SCHEMAS: Record<MessageType, TSchema> = {
   event: EventData,
   statements: StatementsData,
   activity: ActivityData,
+  settings: SettingsData,
 };
 
 export interface DataOf {
@@ -110,4 +112,5 @@ export interface DataOf {
   event: EventData;
   statements: StatementsData;
   activity: ActivityData;
+  settings: SettingsData;
 }

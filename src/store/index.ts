@@ -7,6 +7,7 @@ import { StatementStore } from './statements.ts';
 import { Rollups } from './rollups.ts';
 import { Compactor } from './compaction.ts';
 import { StoreSize } from './store-size.ts';
+import { SettingsStore } from './settings.ts';
 
 export * from './errors.ts';
 export * from './timeseries.ts';
@@ -18,6 +19,8 @@ export { latestOfMetrics, latestSamples, type LatestSample } from './latest-samp
 export { Compactor, COMPACT_AFTER_MS, type CompactedDay } from './compaction.ts';
 export { Rollups, ROLLUP_GRACE_MS, type RollupRun, type RollupResolution } from './rollups.ts';
 export * from './statements.ts';
+export { SettingsStore, type SettingsMessage } from './settings.ts';
+export * from './settings-state.ts';
 export * from './store-size.ts';
 export * from './store-size-report.ts';
 export { STORE_KINDS, STORE_KIND_TABLES, retentionOfKind, windowOfKind, type StoreKind, type KindSize, type SizeMeasurement } from './store-size-measure.ts';
@@ -28,6 +31,8 @@ export interface Store {
   inventory: InventoryStore;
   timeseries: TimeseriesStore;
   statements: StatementStore;
+  /** Server settings over time. */
+  settings: SettingsStore;
   rollups: Rollups;
   compactor: Compactor;
   /** The store's own size, its history and forecast. */
@@ -57,6 +62,7 @@ export async function openStore(url: string | undefined, opts: StoreOptions = {}
     inventory: new InventoryStore(sql),
     timeseries: new PgTimeseriesStore(sql),
     statements: new StatementStore(sql),
+    settings: new SettingsStore(sql),
     rollups: new Rollups(sql),
     compactor: new Compactor(sql),
     size: new StoreSize(sql),

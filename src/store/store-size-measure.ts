@@ -17,7 +17,7 @@ export const STORE_KIND_TABLES: Record<StoreKind, { partitioned: PartitionedTabl
   rollups_1h: { partitioned: ['rollups_1h'], plain: [] },
   statements: { partitioned: ['statement_stats'], plain: ['statement_texts'] },
   activity: { partitioned: ['activity_samples', 'activity_sessions'], plain: [] },
-  events: { partitioned: [], plain: ['events'] },
+  events: { partitioned: [], plain: ['events', 'settings_snapshots'] },
   dictionary: { partitioned: [], plain: ['series', 'series_sets', 'series_set_members', 'metrics'] },
   ingest: { partitioned: [], plain: ['ingested', 'dead_letters'] },
   other: { partitioned: [], plain: [] },

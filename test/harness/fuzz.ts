@@ -148,6 +148,26 @@ export function validEnvelope(r: Rand, type: MessageType, k: EnvelopeKeys): Enve
         },
       };
     }
+    case 'settings': {
+      const full = r.chance(0.3);
+      return {
+        ...base, type, instance: instance ?? 'main-1',
+        data: {
+          full, ...(r.chance(0.5) ? { conf_load_time: k.ts - r.int(86_400_000) } : {}),
+          settings: Array.from({ length: r.range(0, full ? 40 : 4) }, (_, i) => ({
+            name: `${r.pick(['work_mem', 'shared_buffers', 'max_wal_size', 'search_path', 'jit'])}_${i}`, setting: r.pick(['4096', 'on', '"$user", public', '0.9', '']),
+            ...(r.chance(0.5) ? { unit: r.pick(['kB', '8kB', 'ms', 's']) } : {}),
+            vartype: r.pick(['bool', 'enum', 'integer', 'real', 'string']), context: r.pick(['user', 'sighup', 'postmaster']),
+            ...(r.chance(0.5) ? { category: 'Resource Usage / Memory' } : {}),
+            source: r.pick(['default', 'configuration file', 'override']),
+            ...(r.chance(0.3) ? { sourcefile: '/etc/postgresql/postgresql.conf', sourceline: r.int(800) } : {}),
+            pending_restart: r.chance(0.1),
+            ...(r.chance(0.5) ? { boot_val: '4096', reset_val: '8192' } : {}),
+          })),
+          ...(r.chance(0.1) ? { removed: ['pg_stat_statements.max'] } : {}),
+        },
+      };
+    }
   }
 }
 

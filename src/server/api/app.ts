@@ -14,6 +14,7 @@ import liveRoutes from './routes/live.ts';
 import metricsRoutes from './routes/metrics.ts';
 import objectsRoutes from './routes/objects.ts';
 import seriesRoutes from './routes/series.ts';
+import settingsRoutes from './routes/settings.ts';
 import statementsRoutes from './routes/statements.ts';
 import storeRoutes from './routes/store.ts';
 
@@ -57,6 +58,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
         { name: 'store', description: "The store's own size, growth and forecast" },
         { name: 'health', description: 'Server health' },
         { name: 'objects', description: 'Tables and indexes' },
+        { name: 'settings', description: 'Server settings and their changes over time' },
         { name: 'prometheus', description: 'The fleet as a Prometheus scrape target' },
       ],
     },
@@ -72,6 +74,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(liveRoutes, ctx);
   await app.register(metricsRoutes, ctx);
   await app.register(objectsRoutes, ctx);
+  await app.register(settingsRoutes, ctx);
   await app.register(ingestRoutes, ctx);
 
   const webDir = opts.webDir;

@@ -198,7 +198,7 @@ export class Keeper {
 }
 
 /** Message types that only make sense for an instance. */
-const PER_INSTANCE = new Set<string>(['inventory', 'statements', 'activity']);
+const PER_INSTANCE = new Set<string>(['inventory', 'statements', 'activity', 'settings']);
 
 /** ISO time, or the raw number when it is outside what a Date can hold. */
 function isoTime(ms: number): string {

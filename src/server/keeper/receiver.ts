@@ -31,4 +31,5 @@ export const DEFAULT_ROUTES: Routes = {
   event: ['store', 'live'],
   statements: ['store'],
   activity: ['store'],
+  settings: ['store'],
 };

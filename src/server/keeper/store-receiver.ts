@@ -1,10 +1,10 @@
 import type { TransactionSql } from 'postgres';
 import type { Envelope } from '../../protocol/index.ts';
-import { MAX_SET_MEMBERS, type ActivityMessage, type SeriesKey, type SeriesSet, type SetRows, type StatementsMessage, type Store } from '../../store/index.ts';
+import { MAX_SET_MEMBERS, type ActivityMessage, type SettingsMessage, type SeriesKey, type SeriesSet, type SetRows, type StatementsMessage, type Store } from '../../store/index.ts';
 import type { MetricsData } from '../../protocol/index.ts';
 import type { Accepted, Receiver } from './receiver.ts';
 
-/** Writes every message type into the store: samples by COPY (one row per message and series set), inventory, heartbeats, events, statements, activity, last-seen times. */
+/** Writes every message type into the store: samples by COPY (one row per message and series set), inventory, heartbeats, events, statements, activity, settings, last-seen times. */
 export class StoreReceiver implements Receiver {
   readonly name = 'store';
   /** Series set resolved in `prepare`, per metrics envelope. */
@@ -114,6 +114,7 @@ export class StoreReceiver implements Receiver {
     const rows: SetRows = { setId: [], ts: [], vals: [] };
     const statements: StatementsMessage[] = [];
     const activity: ActivityMessage[] = [];
+    const settings: SettingsMessage[] = [];
     for (const a of batch) {
       const { env } = a;
       switch (env.type) {
@@ -148,10 +149,14 @@ export class StoreReceiver implements Receiver {
         case 'activity':
           activity.push({ instanceId: a.instanceId!, ts: env.ts, data: env.data });
           break;
+        case 'settings':
+          settings.push({ instanceId: a.instanceId!, ts: env.ts, data: env.data });
+          break;
       }
     }
     await this.store.statements.writeStatements(tx, statements);
     await this.store.statements.writeActivity(tx, activity);
+    await this.store.settings.write(tx, settings);
     await this.store.timeseries.writeSets(tx, rows);
   }
 
