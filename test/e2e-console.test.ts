@@ -1,11 +1,12 @@
 // `pgfleet demo` (what npm start runs, after building the console) in headless Chromium:
-// the fleet page, an instance's dashboard, queries, a query, activity, objects, and the Store page show data;
+// the fleet page, an instance's dashboard, queries, a query, activity, objects, settings, and the Store page show data;
 // screenshots go to test/artifacts/.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import postgres from 'postgres';
 import { formatValue, type ValueUnit } from '../web/src/format.ts';
 import { launchChromium, runPgfleet, tempDir, waitFor, type PgfleetProcess, type TestBrowser } from './harness/index.ts';
 
@@ -27,6 +28,7 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
   const started = Date.now();
   demo = startDemo();
   const [, url] = await demo.waitForOutput(/pgfleet console: (http:\/\/\S+?)\/?\s/, 90_000);
+  const [, targetUrl] = await demo.waitForOutput(/monitored target: (\S+)/, 90_000);
   t.diagnostic(`console URL printed ${((Date.now() - started) / 1000).toFixed(1)} s after the demo started`);
   browser = await launchChromium();
   const page = await browser.context.newPage();
@@ -103,6 +105,27 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
   assert.equal(await page.locator('[data-testid="tables"]').getAttribute('data-sort'), 'n_live_tup');
   await page.screenshot({ path: join(ARTIFACTS, 'objects.png'), fullPage: true });
 
+  // Settings: every setting with its unit read out; a change on the target shows up as a change
+  // with its value before and after. The key `s` gets there.
+  await page.keyboard.press('s');
+  await page.waitForURL(/\/instances\/demo-1\/settings/);
+  const sharedBuffers = page.locator('[data-testid="settings-row"][data-key="shared_buffers"] td[data-col="value"]');
+  await sharedBuffers.waitFor({ timeout: 60_000 });
+  assert.equal((await sharedBuffers.textContent())?.trim(), '128 MiB');
+  const target = postgres(targetUrl, { max: 1, onnotice: () => {} });
+  try {
+    await target`alter system set work_mem = '32MB'`;
+    await target`select pg_reload_conf()`;
+  } finally {
+    await target.end({ timeout: 1 });
+  }
+  const change = page.locator('[data-testid="settings-change"][data-name="work_mem"]');
+  await change.waitFor({ timeout: 60_000 });
+  assert.match((await change.textContent()) ?? '', /4 MiB→32 MiB/);
+  await page.locator('[data-testid="settings-filter"]').fill('work_mem');
+  assert.match((await page.locator('[data-testid="settings-row"][data-key="work_mem"] td[data-col="source"]').textContent()) ?? '', /configuration file \(postgresql\.auto\.conf:\d+\)/);
+  await page.screenshot({ path: join(ARTIFACTS, 'settings.png'), fullPage: true });
+
   // A range change reaches the charts and the URL; the dashboard, in the dark theme.
   await page.locator('[data-testid="tab-dashboard"]').click();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-tps"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 30_000 });
@@ -175,6 +198,7 @@ test('Ctrl-C stops the demo cleanly and its data is kept for the next run', asyn
 
   demo = startDemo();
   const [, url] = await demo.waitForOutput(/pgfleet console: (http:\/\/\S+?)\/?\s/, 90_000);
+  const [, targetUrl] = await demo.waitForOutput(/monitored target: (\S+)/, 90_000);
   // Data from the first run is there at once: samples older than this run.
   const started = Date.now();
   const res = await fetch(`${url}/api/v1/series?instance=demo-1&metric=pg_up.up&from=now-30m&to=${started}`);

@@ -5,6 +5,7 @@ import { InstancePage } from './pages/InstancePage.tsx';
 import { ObjectsPage } from './pages/ObjectsPage.tsx';
 import { QueriesPage } from './pages/QueriesPage.tsx';
 import { QueryPage } from './pages/QueryPage.tsx';
+import { SettingsPage } from './pages/SettingsPage.tsx';
 import { StorePage } from './pages/StorePage.tsx';
 import { Link, matchRoute, usePath } from './router.tsx';
 import { useTheme } from './theme.ts';
@@ -21,6 +22,7 @@ export function App() {
       {route.page === 'instance' && route.tab === 'queries' && <QueriesPage key={route.id} id={route.id} />}
       {route.page === 'instance' && route.tab === 'activity' && <ActivityPage key={route.id} id={route.id} />}
       {route.page === 'instance' && route.tab === 'objects' && <ObjectsPage key={route.id} id={route.id} />}
+      {route.page === 'instance' && route.tab === 'settings' && <SettingsPage key={route.id} id={route.id} />}
       {route.page === 'query' && <QueryPage key={`${route.id}/${route.queryid}`} id={route.id} queryid={route.queryid} />}
       {route.page === 'store' && <StorePage />}
       {route.page === 'not-found' && (

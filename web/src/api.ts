@@ -357,3 +357,55 @@ export interface StoreSize {
 export function fetchStoreSize(days: number, signal?: AbortSignal): Promise<StoreSize> {
   return getJson<StoreSize>(`/api/v1/store/size?days=${days}`, signal);
 }
+
+/** One setting as pg_settings showed it (GET /api/v1/instances/{id}/settings). */
+export interface Setting {
+  name: string;
+  setting: string;
+  unit?: string;
+  vartype: string;
+  context: string;
+  category?: string;
+  source: string;
+  sourcefile?: string;
+  sourceline?: number;
+  pending_restart: boolean;
+  boot_val?: string;
+  reset_val?: string;
+}
+
+export interface Settings {
+  instance: string;
+  at: number;
+  as_of: number | null;
+  complete: boolean;
+  conf_load_time: number | null;
+  pending_restart: number;
+  settings: Setting[];
+}
+
+export interface SettingChange {
+  ts: number;
+  name: string;
+  before: Setting | null;
+  after: Setting | null;
+}
+
+export interface SettingsChanges {
+  instance: string;
+  from: number;
+  to: number;
+  complete: boolean;
+  changes: SettingChange[];
+  difference: Omit<SettingChange, 'ts'>[];
+}
+
+/** Every setting of an instance at a moment (`at` in ms; omitted: now). */
+export function fetchSettings(id: string, at: number | undefined, signal?: AbortSignal): Promise<Settings> {
+  return getJson<Settings>(`/api/v1/instances/${encodeURIComponent(id)}/settings${at === undefined ? '' : `?at=${Math.round(at)}`}`, signal);
+}
+
+/** The changes of an instance's settings in (from, to], and the difference between the two moments. */
+export function fetchSettingsChanges(id: string, from: number, to: number, signal?: AbortSignal): Promise<SettingsChanges> {
+  return getJson<SettingsChanges>(`/api/v1/instances/${encodeURIComponent(id)}/settings/changes?from=${Math.round(from)}&to=${Math.round(to)}`, signal);
+}

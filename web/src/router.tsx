@@ -32,6 +32,7 @@ export const INSTANCE_TABS = [
   { tab: 'queries', label: 'Queries', key: 'q' },
   { tab: 'activity', label: 'Activity', key: 'a' },
   { tab: 'objects', label: 'Objects', key: 'o' },
+  { tab: 'settings', label: 'Settings', key: 's' },
 ] as const;
 export type InstanceTab = (typeof INSTANCE_TABS)[number]['tab'];
 
@@ -46,7 +47,7 @@ export type Route =
 export function matchRoute(path: string): Route {
   if (path === '/' || path === '') return { page: 'fleet' };
   if (path === '/store' || path === '/store/') return { page: 'store' };
-  const m = /^\/instances\/([^/]+)(?:\/(queries|activity|objects))?\/?$/.exec(path);
+  const m = /^\/instances\/([^/]+)(?:\/(queries|activity|objects|settings))?\/?$/.exec(path);
   if (m) return { page: 'instance', id: decodeURIComponent(m[1]), tab: (m[2] as InstanceTab | undefined) ?? 'dashboard' };
   const q = /^\/instances\/([^/]+)\/queries\/(-?\d{1,20})\/?$/.exec(path);
   if (q) return { page: 'query', id: decodeURIComponent(q[1]), queryid: q[2] };

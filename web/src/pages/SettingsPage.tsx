@@ -1,0 +1,140 @@
+// `/instances/:id/settings`: every setting at the window's end with its source and file, what
+// waits for a restart, and what changed inside the window (each change, and the net difference
+// between the window's two ends).
+import { useState } from 'react';
+import { fetchSettings, fetchSettingsChanges, type Setting, type SettingChange } from '../api.ts';
+import { DataTable, type Column } from '../components/DataTable.tsx';
+import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { InstanceLayout } from '../components/InstanceLayout.tsx';
+import { formatAgo } from '../format.ts';
+import { useNow } from '../live.ts';
+import { formatSettingValue, isNonDefault, settingContext, settingSource } from '../settings-format.ts';
+import { useFetch } from '../use-fetch.ts';
+
+const SHOW = [
+  { key: 'all', label: 'all' },
+  { key: 'changed', label: 'not default' },
+  { key: 'pending', label: 'pending restart' },
+] as const;
+type Show = (typeof SHOW)[number]['key'];
+
+const value = (s: Setting | null, raw?: string): string => (s ? formatSettingValue(s, raw ?? s.setting) : '—');
+
+function settingColumns(changedInWindow: Set<string>): Column<Setting>[] {
+  return [
+    { key: 'name', label: 'setting', value: (s) => s.name, cell: (s) => (
+      <>
+        <code>{s.name}</code>
+        {s.pending_restart && <span className="tag warn" title="changed in the configuration; takes effect at the next restart">pending restart</span>}
+        {changedInWindow.has(s.name) && <span className="tag" title="changed inside the chosen window">changed</span>}
+      </>
+    ) },
+    { key: 'value', label: 'value', value: (s) => s.setting, cell: (s) => (
+      <span title={`${s.setting}${s.unit ? ` × ${s.unit}` : ''}`} className={isNonDefault(s) ? 'strong' : undefined}>{value(s)}</span>
+    ) },
+    { key: 'default', label: 'default', title: "PostgreSQL's built-in value (boot_val)", value: (s) => s.boot_val ?? null, cell: (s) => <span className="muted">{value(s, s.boot_val)}</span> },
+    { key: 'source', label: 'source', value: (s) => settingSource(s) },
+    { key: 'context', label: 'takes effect', value: (s) => settingContext(s.context).label, cell: (s) => <span title={settingContext(s.context).title}>{settingContext(s.context).label}</span> },
+    { key: 'category', label: 'category', value: (s) => s.category ?? null, cell: (s) => <small className="muted">{s.category ?? '—'}</small> },
+  ];
+}
+
+/** One line of a change: the setting, its value before and after, and what else moved (source, pending restart). */
+function ChangeRow({ c, withTime }: { c: Omit<SettingChange, 'ts'> & { ts?: number }; withTime: boolean }) {
+  const extra: string[] = [];
+  if (c.before && c.after) {
+    if (c.before.source !== c.after.source || c.before.sourcefile !== c.after.sourcefile) extra.push(`source ${settingSource(c.before)} → ${settingSource(c.after)}`);
+    if (c.before.pending_restart !== c.after.pending_restart) extra.push(c.after.pending_restart ? 'now pending a restart' : 'no longer pending');
+  }
+  return (
+    <tr data-testid="settings-change" data-name={c.name}>
+      {withTime && <td className="num">{c.ts ? new Date(c.ts).toLocaleString() : ''}</td>}
+      <td><code>{c.name}</code></td>
+      <td className="num">{c.before ? value(c.before) : <span className="muted">absent</span>}</td>
+      <td>→</td>
+      <td className="num strong">{c.after ? value(c.after) : <span className="muted">removed</span>}</td>
+      <td><small className="muted">{extra.join('; ')}</small></td>
+    </tr>
+  );
+}
+
+function SettingsView({ id, from, to, live }: { id: string; from: number; to: number; live: boolean }) {
+  const now = useNow(30_000);
+  const [filter, setFilter] = useState('');
+  const [show, setShow] = useState<Show>('all');
+  // Settings change rarely: in live mode they are read again once a minute, not on every tick.
+  const bucket = live ? Math.floor(to / 60_000) : to;
+  const s = useFetch((signal) => fetchSettings(id, live ? undefined : to, signal), [id, bucket, live]);
+  const ch = useFetch((signal) => fetchSettingsChanges(id, from, to, signal), [id, Math.floor(from / 60_000), bucket]);
+  const changed = new Set((ch.data?.changes ?? []).map((c) => c.name));
+  const f = filter.trim().toLowerCase();
+  const rows = (s.data?.settings ?? []).filter((x) =>
+    (show === 'all' || (show === 'changed' && isNonDefault(x)) || (show === 'pending' && x.pending_restart))
+    && (f === '' || x.name.includes(f) || x.setting.toLowerCase().includes(f) || (x.category ?? '').toLowerCase().includes(f)));
+  const all = s.data?.settings ?? [];
+  // Only when a change was undone (or redone) inside the window does the net difference say more than the list.
+  const undone = ch.data?.complete === true && ch.data.changes.length > 0 && ch.data.difference.length !== new Set(ch.data.changes.map((c) => c.name)).size;
+  return (
+    <>
+      {(s.error || ch.error) && <ErrorBanner message={(s.error ?? ch.error)!} />}
+      {s.data && (
+        <div className="store-summary" data-testid="settings-summary">
+          <div><dt>settings</dt><dd>{all.length}</dd></div>
+          <div><dt>not default</dt><dd>{all.filter(isNonDefault).length}</dd></div>
+          <div><dt>pending restart</dt><dd className={s.data.pending_restart ? 'warn-text' : undefined} data-testid="settings-pending">{s.data.pending_restart}</dd></div>
+          <div><dt>configuration loaded</dt><dd>{s.data.conf_load_time ? formatAgo(s.data.conf_load_time, now) : '—'}</dd></div>
+          <div><dt>read by the agent</dt><dd>{s.data.as_of ? formatAgo(s.data.as_of, now) : 'never'}</dd></div>
+        </div>
+      )}
+      <h3 className="section">Changes in this window</h3>
+      {ch.data && ch.data.changes.length === 0 && (
+        <p className="muted" data-testid="settings-no-changes">
+          {ch.data.complete ? 'No setting changed in this window.' : 'No settings were stored before this window began: changes show from the first snapshot on.'}
+        </p>
+      )}
+      {ch.data && ch.data.changes.length > 0 && (
+        <div className="table-wrap">
+          <table className="fleet statements" data-testid="settings-changes">
+            <thead><tr><th className="num">when</th><th>setting</th><th className="num">before</th><th /><th className="num">after</th><th /></tr></thead>
+            <tbody>{ch.data.changes.map((c) => <ChangeRow key={`${c.ts}/${c.name}`} c={c} withTime />)}</tbody>
+          </table>
+        </div>
+      )}
+      {undone && ch.data && (
+        <>
+          <h3 className="section">Net difference between the window's start and end</h3>
+          <div className="table-wrap">
+            <table className="fleet statements" data-testid="settings-difference">
+              <tbody>{ch.data.difference.map((d) => <ChangeRow key={d.name} c={d} withTime={false} />)}</tbody>
+            </table>
+          </div>
+        </>
+      )}
+      <h3 className="section">Settings {live ? 'now' : `at ${new Date(to).toLocaleString()}`}</h3>
+      <div className="toolbar">
+        <input className="search" style={{ marginLeft: 0 }} placeholder="filter by name, value or category" value={filter} onChange={(e) => setFilter(e.target.value)} data-testid="settings-filter" />
+        <div className="segmented" role="group" aria-label="which settings">
+          {SHOW.map((o) => (
+            <button key={o.key} type="button" data-show={o.key} className={show === o.key ? 'active' : ''} aria-pressed={show === o.key} onClick={() => setShow(o.key)}>{o.label}</button>
+          ))}
+        </div>
+      </div>
+      <DataTable
+        testid="settings" rows={rows} columns={settingColumns(changed)} rowKey={(x) => x.name} initialSort="name"
+        rowClass={(x) => (x.pending_restart ? 'row-warn' : undefined)}
+        empty={!s.data ? 'loading…' : all.length === 0
+          ? 'No settings stored yet: the agent reads pg_settings every minute (--settings-interval-s).'
+          : 'no setting matches'}
+      />
+      {s.data && !s.data.complete && all.length > 0 && <p className="store-note">No full snapshot is stored before this moment: only settings seen changing are listed.</p>}
+    </>
+  );
+}
+
+export function SettingsPage({ id }: { id: string }) {
+  return (
+    <InstanceLayout id={id} tab="settings" title="settings">
+      {({ from, to, live }) => <SettingsView id={id} from={from} to={to} live={live} />}
+    </InstanceLayout>
+  );
+}
