@@ -7,6 +7,7 @@ import { openStore, type Store } from '../store/index.ts';
 import { buildApi } from './api/app.ts';
 import { InstancesService } from './api/instances-service.ts';
 import { ObjectsService } from './api/objects-service.ts';
+import { TopologyService } from './api/topology-service.ts';
 import { SeriesService } from './api/series-service.ts';
 import { DEFAULT_ROUTES, ensureIngestStream, Keeper, LiveReceiver, NatsSource, StoreReceiver, type Routes } from './keeper/index.ts';
 import { startLiveHub } from './live/index.ts';
@@ -98,7 +99,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const app = await buildApi({
         version: SERVER_VERSION, store, keeper,
         keeperCheck: (envs, now = Date.now()) => Keeper.check(envs.map((envelope) => ({ envelope, source: 'http' })), now, { maxAgeMs: opts.retentionDays * 86_400_000 }),
-        series, instances: new InstancesService(store, series), objects: new ObjectsService(store, series), collectors, metrics, live: liveHub.hub,
+        series, instances: new InstancesService(store, series), objects: new ObjectsService(store, series), topology: new TopologyService(store), collectors, metrics, live: liveHub.hub,
         ingestToken: opts.ingestToken || undefined,
       }, {
         webDir: opts.webDir, logger: opts.logger,

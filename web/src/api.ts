@@ -409,3 +409,66 @@ export function fetchSettings(id: string, at: number | undefined, signal?: Abort
 export function fetchSettingsChanges(id: string, from: number, to: number, signal?: AbortSignal): Promise<SettingsChanges> {
   return getJson<SettingsChanges>(`/api/v1/instances/${encodeURIComponent(id)}/settings/changes?from=${Math.round(from)}&to=${Math.round(to)}`, signal);
 }
+
+export type LaneState = 'primary' | 'replica' | 'down' | 'unknown';
+
+/** A member of a cluster (GET /api/v1/clusters/{namespace}/{cluster}/topology). */
+export interface TopologyMember {
+  instance: string;
+  role: string;
+  up: boolean | null;
+  last_seen: number | null;
+  version: string | null;
+  node: string | null;
+  upstream: string | null;
+  receiver: { name: string; primary_slot_name: string | null; connected: number | null; last_msg_age_s: number | null; replay_lag_bytes: number | null; last_replay_age_s: number | null } | null;
+  lane: { from: number; to: number; state: LaneState }[];
+}
+
+export interface ReplicationLink {
+  primary: string;
+  standby: string | null;
+  application_name: string;
+  client_addr: string;
+  state: string;
+  ts: number;
+  write_lag_s: number | null;
+  flush_lag_s: number | null;
+  replay_lag_s: number | null;
+  sent_lag_bytes: number | null;
+  write_lag_bytes: number | null;
+  flush_lag_bytes: number | null;
+  replay_lag_bytes: number | null;
+  is_sync: number | null;
+  sync_priority: number | null;
+  reply_age_s: number | null;
+}
+
+export interface SlotInfo {
+  instance: string;
+  slot_name: string;
+  slot_type: string;
+  active: boolean;
+  ts: number;
+  retained_bytes: number | null;
+  safe_wal_size_bytes: number | null;
+  wal_status: number | null;
+  xmin_age: number | null;
+  catalog_xmin_age: number | null;
+}
+
+export interface Topology {
+  namespace: string;
+  cluster: string;
+  from: number;
+  to: number;
+  members: TopologyMember[];
+  replication: ReplicationLink[];
+  slots: SlotInfo[];
+  events: { ts: number; instance: string; kind: string; severity: string; message: string }[];
+}
+
+/** A cluster's members, streams, slots and role changes in [from, to]. */
+export function fetchTopology(namespace: string, cluster: string, from: number, to: number, signal?: AbortSignal): Promise<Topology> {
+  return getJson<Topology>(`/api/v1/clusters/${encodeURIComponent(namespace)}/${encodeURIComponent(cluster)}/topology?from=${Math.round(from)}&to=${Math.round(to)}`, signal);
+}

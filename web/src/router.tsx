@@ -41,6 +41,7 @@ export type Route =
   | { page: 'instance'; id: string; tab: InstanceTab }
   | { page: 'query'; id: string; queryid: string }
   | { page: 'store' }
+  | { page: 'cluster'; namespace: string; cluster: string }
   | { page: 'not-found' };
 
 /** Maps a path to a route. */
@@ -49,6 +50,8 @@ export function matchRoute(path: string): Route {
   if (path === '/store' || path === '/store/') return { page: 'store' };
   const m = /^\/instances\/([^/]+)(?:\/(queries|activity|objects|settings))?\/?$/.exec(path);
   if (m) return { page: 'instance', id: decodeURIComponent(m[1]), tab: (m[2] as InstanceTab | undefined) ?? 'dashboard' };
+  const c = /^\/clusters\/([^/]+)\/([^/]+)\/?$/.exec(path);
+  if (c) return { page: 'cluster', namespace: decodeURIComponent(c[1]), cluster: decodeURIComponent(c[2]) };
   const q = /^\/instances\/([^/]+)\/queries\/(-?\d{1,20})\/?$/.exec(path);
   if (q) return { page: 'query', id: decodeURIComponent(q[1]), queryid: q[2] };
   return { page: 'not-found' };
@@ -57,6 +60,11 @@ export function matchRoute(path: string): Route {
 /** The path of an instance's view (its dashboard by default). */
 export function instancePath(id: string, tab: InstanceTab = 'dashboard'): string {
   return `/instances/${encodeURIComponent(id)}${tab === 'dashboard' ? '' : `/${tab}`}`;
+}
+
+/** The path of a cluster's topology page. */
+export function clusterPath(namespace: string, cluster: string): string {
+  return `/clusters/${encodeURIComponent(namespace)}/${encodeURIComponent(cluster)}`;
 }
 
 /** The path of one statement's page. */

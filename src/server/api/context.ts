@@ -6,6 +6,7 @@ import type { DeadLetter, Keeper } from '../keeper/index.ts';
 import type { InstancesService } from './instances-service.ts';
 import type { ObjectsService } from './objects-service.ts';
 import type { SeriesService } from './series-service.ts';
+import type { TopologyService } from './topology-service.ts';
 
 /** What the routes need, handed to each route plugin. */
 export interface ApiContext {
@@ -17,6 +18,7 @@ export interface ApiContext {
   series: SeriesService;
   instances: InstancesService;
   objects: ObjectsService;
+  topology: TopologyService;
   collectors: CollectorDef[];
   metrics: Map<string, MetricDef>;
   /** When set, POST /api/v1/ingest requires `Authorization: Bearer <token>`. */

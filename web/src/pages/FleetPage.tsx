@@ -5,6 +5,7 @@ import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { FleetRow } from '../components/FleetRow.tsx';
 import { useLiveRefresh, useNow } from '../live.ts';
 import { fleetGroups } from '../fleet-groups.ts';
+import { clusterPath, Link } from '../router.tsx';
 
 /** Whether an instance matches the search text (name, cluster or namespace, case-insensitive). */
 export function matchesSearch(inst: Instance, text: string): boolean {
@@ -84,7 +85,7 @@ export function FleetPage() {
               <Fragment key={`${g.namespace}\u0000${g.cluster}`}>
                 <tr className="group-row" data-testid="fleet-group" data-cluster={`${g.namespace}/${g.cluster}`}>
                   <td colSpan={10}>
-                    <strong>{g.cluster}</strong> <span className="muted">{g.namespace} · {g.instances.length} instance{g.instances.length === 1 ? '' : 's'}</span>
+                    <Link to={clusterPath(g.namespace, g.cluster)}><strong>{g.cluster}</strong></Link> <span className="muted">{g.namespace} · {g.instances.length} instance{g.instances.length === 1 ? '' : 's'}</span>
                     {g.problems > 0 && <span className="tag warn">{g.problems} with problems</span>}
                   </td>
                 </tr>
