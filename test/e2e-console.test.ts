@@ -42,6 +42,8 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
   // TPS (the first number column) shows a number once two samples of xact_commit exist.
   await page.waitForFunction(() => /\d/.test(document.querySelector('[data-instance="demo-1"] td.num .metric')?.textContent ?? ''), null, { timeout: 60_000 });
   await page.waitForFunction(() => (document.querySelector('[data-instance="demo-1"] td.num svg polyline, [data-instance="demo-1"] td.num svg path')) !== null, null, { timeout: 60_000 });
+  // The agent runs on the demo's host: its CPU and the data directory's filesystem are in the row.
+  await page.waitForFunction(() => ['cpu', 'disk'].every((c) => /\d %$/.test(document.querySelector(`[data-instance="demo-1"] td[data-col="${c}"]`)?.textContent ?? '')), null, { timeout: 60_000 });
   await page.screenshot({ path: join(ARTIFACTS, 'fleet.png'), fullPage: true });
   assert.match(await row.textContent() ?? '', /18\.\d/, 'the row shows the PostgreSQL version');
 

@@ -1,6 +1,7 @@
 // The real path: target PostgreSQL → agent → nats-server (JetStream) → keeper → store → API.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { statfsSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
@@ -101,6 +102,18 @@ test('node metrics arrive and are found through the instance', async () => {
   });
   const v = body.series[0].points.find((p) => p[1] !== null)?.[1];
   assert.ok(v && v > 1e8, `node_memory.total looks like bytes of RAM, got ${v}`);
+});
+
+test('the fleet list carries the host CPU busy share and the data directory filesystem use (df), from the agent on the host', async () => {
+  type Key = { cpu_busy_ratio: number | null; disk_used_ratio: number | null; tps: number | null };
+  const key = await waitFor('CPU and disk on spine-1', async () => {
+    const k = (await api<{ instances: { id: string; key: Key }[] }>('/api/v1/instances')).body.instances.find((i) => i.id === 'spine-1')?.key;
+    return k && k.cpu_busy_ratio !== null && k.disk_used_ratio !== null ? k : undefined;
+  }, 60_000);
+  assert.ok(key.cpu_busy_ratio! >= 0 && key.cpu_busy_ratio! <= 1, `cpu ${key.cpu_busy_ratio}`);
+  const fs = statfsSync(target.dataDir);
+  const used = (fs.blocks - fs.bfree) / (fs.blocks - fs.bfree + fs.bavail);
+  assert.ok(Math.abs(key.disk_used_ratio! - used) < 0.01, `disk used ${key.disk_used_ratio} vs statfs ${used}`);
 });
 
 test('series API: bad parameters get 400 with a message that says what is wrong', async () => {

@@ -106,12 +106,12 @@ export class PgTimeseriesStore implements TimeseriesStore {
   async findSeries(owners: { kind: 'i' | 'n'; id: number }[], metricId: number) {
     if (owners.length === 0) return [];
     // jsonb read as text and parsed here: the result does not depend on the client's type parsers.
-    const rows = await this.sql<{ id: number; labels: string }[]>`
-      select id, labels::text as labels from series
+    const rows = await this.sql<{ id: number; labels: string; owner_kind: 'i' | 'n'; owner_id: number }[]>`
+      select id, labels::text as labels, owner_kind, owner_id from series
       where (owner_kind, owner_id) in (select * from unnest(${owners.map((o) => o.kind)}::char[], ${owners.map((o) => o.id)}::int[]))
         and metric_id = ${metricId}
       order by id`;
-    return rows.map((r) => ({ id: r.id, labels: JSON.parse(r.labels) as Record<string, string> }));
+    return rows.map((r) => ({ id: r.id, labels: JSON.parse(r.labels) as Record<string, string>, ownerKind: r.owner_kind, ownerId: r.owner_id }));
   }
 
   async resolveSets(sets: SeriesSet[]): Promise<number[]> {

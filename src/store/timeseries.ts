@@ -93,7 +93,7 @@ export interface TimeseriesStore {
   /** Set ids for the sets, creating missing ones; same order. Runs outside any batch transaction. */
   resolveSets(sets: SeriesSet[]): Promise<number[]>;
   /** Every series of one metric for the owners. */
-  findSeries(owners: { kind: 'i' | 'n'; id: number }[], metricId: number): Promise<{ id: number; labels: Record<string, string> }[]>;
+  findSeries(owners: { kind: 'i' | 'n'; id: number }[], metricId: number): Promise<{ id: number; labels: Record<string, string>; ownerKind: 'i' | 'n'; ownerId: number }[]>;
   /** Writes raw samples inside the caller's transaction; marks rollup buckets that late samples reopen. */
   writeSets(tx: TransactionSql, rows: SetRows, now?: number): Promise<void>;
   /** Bucketed values: avg of the value, or of the per-second rate, in each step bucket. */

@@ -25,6 +25,10 @@ export interface Instance {
     tps: number | null;
     connections: number | null;
     cache_hit_ratio: number | null;
+    /** The host's CPU busy share, 0–1 (agent on the PostgreSQL host). */
+    cpu_busy_ratio?: number | null;
+    /** Share of the data directory's filesystem in use, 0–1. */
+    disk_used_ratio?: number | null;
     replication_lag_s: number | null;
   };
   spark: { tps: Point[]; connections: Point[] };

@@ -16,7 +16,11 @@ export const Instance = Type.Object({
   role: Type.String(), version: NullableString, version_num: NullableNumber,
   status: Type.Union(['down', 'stale', 'unknown', 'up'].map((s) => Type.Literal(s))),
   error: NullableString, last_seen: NullableNumber, started_at: NullableNumber,
-  key: Type.Object({ tps: NullableNumber, connections: NullableNumber, cache_hit_ratio: NullableNumber, replication_lag_s: NullableNumber }),
+  key: Type.Object({
+    tps: NullableNumber, connections: NullableNumber, cache_hit_ratio: NullableNumber, replication_lag_s: NullableNumber,
+    cpu_busy_ratio: Type.Union([Type.Number(), Type.Null()], { description: "the host's CPU busy share (not idle, not iowait), 0–1; null unless the agent runs on the PostgreSQL host" }),
+    disk_used_ratio: Type.Union([Type.Number(), Type.Null()], { description: "share of the data directory's filesystem in use (df's Use%), 0–1; null unless the agent runs on the PostgreSQL host" }),
+  }),
   spark: Type.Object({ tps: Type.Array(Point), connections: Type.Array(Point) }),
 }, { $id: 'Instance' });
 

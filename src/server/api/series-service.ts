@@ -78,29 +78,59 @@ export class SeriesService {
     const { buckets, resolution } = await this.store.timeseries.queryRange({ seriesIds: series.map((s) => s.id), from: first, to: req.to, stepMs: step, fn, kind });
 
     // Group: each output series combines the input series with the same projected labels.
-    const groups = new Map<string, { labels: Record<string, string>; values: Map<number, number>; counts: Map<number, number> }>();
-    const agg = req.agg ?? 'sum';
-    for (const s of series) {
+    const out = combineSeries(series, buckets, (s) => {
       const labels = req.by === undefined ? s.labels : Object.fromEntries(req.by.filter((k) => k in s.labels).map((k) => [k, s.labels[k]]));
-      const key = JSON.stringify(Object.entries(labels).sort());
-      let g = groups.get(key);
-      if (!g) { g = { labels, values: new Map(), counts: new Map() }; groups.set(key, g); }
-      for (const [b, v] of buckets.get(s.id) ?? []) {
-        const have = g.values.get(b);
-        g.values.set(b, have === undefined ? v : COMBINE[agg](have, v));
-        g.counts.set(b, (g.counts.get(b) ?? 0) + 1);
-      }
-    }
-    const out: SeriesResponse['series'] = [];
-    for (const g of groups.values()) {
-      const points: [number, number | null][] = [];
-      for (let b = first; b < req.to; b += step) {
-        const v = g.values.get(b);
-        points.push([b, v === undefined ? null : agg === 'avg' ? v / g.counts.get(b)! : v]);
-      }
-      out.push({ labels: g.labels, points });
-    }
+      return { key: JSON.stringify(Object.entries(labels).sort()), labels };
+    }, req.agg ?? 'sum', { first, to: req.to, step }).map(({ labels, points }) => ({ labels, points }));
     out.sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)));
     return { ...base, resolution, series: out };
   }
+
+  /**
+   * One line per owner (its matching series combined by `agg`) for many owners in one range
+   * query: what the fleet page needs of every instance at once. Owners without data are absent;
+   * an unknown metric gives an empty map.
+   */
+  async perOwner(q: { owners: { kind: 'i' | 'n'; id: number }[]; metric: string; from: number; to: number; maxPoints: number; fn?: SeriesFn; match?: Record<string, string>; agg?: Agg }):
+  Promise<Map<string, [number, number | null][]>> {
+    const stored = await this.store.timeseries.metricByName(q.metric);
+    if (!stored || q.owners.length === 0) return new Map();
+    const fn: SeriesFn = q.fn ?? (stored.kind === 'counter' ? 'rate' : 'value');
+    const step = chooseStep(q.from, q.to, q.maxPoints, stored.interval_ms ?? 1000);
+    const first = Math.floor(q.from / step) * step;
+    const match = Object.entries(q.match ?? {});
+    const series = (await this.store.timeseries.findSeries(q.owners, stored.id)).filter((s) => match.every(([k, v]) => s.labels[k] === v));
+    const { buckets } = await this.store.timeseries.queryRange({ seriesIds: series.map((s) => s.id), from: first, to: q.to, stepMs: step, fn, kind: stored.kind });
+    const lines = combineSeries(series, buckets, (s) => ({ key: ownerKey(s.ownerKind, s.ownerId), labels: {} }), q.agg ?? 'sum', { first, to: q.to, step });
+    return new Map(lines.map((l) => [l.key, l.points]));
+  }
+}
+
+/** The key of an owner in perOwner's answer. */
+export function ownerKey(kind: 'i' | 'n', id: number): string {
+  return `${kind}:${id}`;
+}
+
+/** Series grouped by `keyOf` and combined per bucket with `agg`; every bucket of the range present, null where no series had a value. */
+function combineSeries<S extends { id: number }>(series: S[], buckets: Map<number, Map<number, number>>, keyOf: (s: S) => { key: string; labels: Record<string, string> },
+  agg: Agg, range: { first: number; to: number; step: number }): { key: string; labels: Record<string, string>; points: [number, number | null][] }[] {
+  const groups = new Map<string, { labels: Record<string, string>; values: Map<number, number>; counts: Map<number, number> }>();
+  for (const s of series) {
+    const { key, labels } = keyOf(s);
+    let g = groups.get(key);
+    if (!g) { g = { labels, values: new Map(), counts: new Map() }; groups.set(key, g); }
+    for (const [b, v] of buckets.get(s.id) ?? []) {
+      const have = g.values.get(b);
+      g.values.set(b, have === undefined ? v : COMBINE[agg](have, v));
+      g.counts.set(b, (g.counts.get(b) ?? 0) + 1);
+    }
+  }
+  return [...groups].map(([key, g]) => {
+    const points: [number, number | null][] = [];
+    for (let b = range.first; b < range.to; b += range.step) {
+      const v = g.values.get(b);
+      points.push([b, v === undefined ? null : agg === 'avg' ? v / g.counts.get(b)! : v]);
+    }
+    return { key, labels: g.labels, points };
+  });
 }

@@ -4,6 +4,10 @@ import { instancePath, Link } from '../router.tsx';
 import { Sparkline } from './Sparkline.tsx';
 import { RoleTag, StatusBadge } from './StatusBadge.tsx';
 
+/** The data directory's filesystem this full is shown as a warning. */
+const DISK_WARN = 0.9;
+const pct = (v: number): string => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %`;
+
 function num(v: number | null | undefined, fmt: (v: number) => string): string {
   return v === null || v === undefined || !Number.isFinite(v) ? '—' : fmt(v);
 }
@@ -33,6 +37,8 @@ export function FleetRow({ inst, now }: { inst: Instance; now: number }) {
       </td>
       <td className="num">{num(key.cache_hit_ratio, (v) => `${(v * 100).toFixed(1)} %`)}</td>
       <td className="num">{num(key.replication_lag_s, formatSeconds)}</td>
+      <td className="num" data-col="cpu">{num(key.cpu_busy_ratio, pct)}</td>
+      <td className="num" data-col="disk"><span className={(key.disk_used_ratio ?? 0) >= DISK_WARN ? 'warn-text' : undefined}>{num(key.disk_used_ratio, pct)}</span></td>
     </tr>
   );
 }

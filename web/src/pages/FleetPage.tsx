@@ -78,13 +78,15 @@ export function FleetPage() {
               <th className="num">Connections</th>
               <th className="num">Cache hit</th>
               <th className="num">Repl. lag</th>
+              <th className="num" title="the host's CPU busy share (not idle, not I/O wait), last minute">CPU</th>
+              <th className="num" title="the data directory's filesystem in use (df)">Disk</th>
             </tr>
           </thead>
           <tbody>
             {fleetGroups(shown).map((g) => (
               <Fragment key={`${g.namespace}\u0000${g.cluster}`}>
                 <tr className="group-row" data-testid="fleet-group" data-cluster={`${g.namespace}/${g.cluster}`}>
-                  <td colSpan={10}>
+                  <td colSpan={12}>
                     <Link to={clusterPath(g.namespace, g.cluster)}><strong>{g.cluster}</strong></Link> <span className="muted">{g.namespace} · {g.instances.length} instance{g.instances.length === 1 ? '' : 's'}</span>
                     {g.problems > 0 && <span className="tag warn">{g.problems} with problems</span>}
                   </td>
@@ -94,7 +96,7 @@ export function FleetPage() {
             ))}
             {instances !== null && shown.length === 0 && (
               <tr>
-                <td colSpan={10} className="empty-row">
+                <td colSpan={12} className="empty-row">
                   {instances.length === 0 ? 'No instance has reported yet.' : 'No instance matches the search.'}
                 </td>
               </tr>
