@@ -7,6 +7,7 @@ import { mkdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { INSTANCE_CHARTS } from '../web/src/charts.ts';
 import { formatValue, type ValueUnit } from '../web/src/format.ts';
 import { launchChromium, runPgfleet, tempDir, waitFor, type PgfleetProcess, type TestBrowser } from './harness/index.ts';
 
@@ -34,6 +35,12 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
   const page = await browser.context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // Every API request the console makes, to check against the OpenAPI document at the end.
+  const apiCalls = new Set<string>();
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/')) apiCalls.add(`${r.method()} ${u.pathname}`);
+  });
 
   await page.goto(`${url}/`);
   const row = page.locator('[data-testid="fleet-row"][data-instance="demo-1"]');
@@ -128,6 +135,15 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
   assert.match((await page.locator('[data-testid="settings-row"][data-key="work_mem"] td[data-col="source"]').textContent()) ?? '', /configuration file \(postgresql\.auto\.conf:\d+\)/);
   await page.screenshot({ path: join(ARTIFACTS, 'settings.png'), fullPage: true });
 
+  // The cluster's topology, from the instance header's cluster link: the demo's one primary.
+  await page.locator('[data-testid="instance-header"] a', { hasText: 'demo' }).click();
+  await page.waitForURL(/\/clusters\/demo\/demo/);
+  await page.locator('[data-testid="member"][data-instance="demo-1"][data-role="primary"]').waitFor({ timeout: 30_000 });
+  assert.deepEqual(await page.locator('.lane-row[data-instance="demo-1"] .lane-seg').evaluateAll((els) => els.map((e) => e.getAttribute('data-state'))), ['primary']);
+  await page.screenshot({ path: join(ARTIFACTS, 'cluster-demo.png'), fullPage: true });
+  await page.goBack();
+  await page.waitForURL(/\/instances\/demo-1\/settings/);
+
   // A range change reaches the charts and the URL; the dashboard, in the dark theme.
   await page.locator('[data-testid="tab-dashboard"]').click();
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-tps"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 30_000 });
@@ -161,6 +177,13 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
     answers.set(body.queries.map((q) => q.metric).join(','), await r.json());
   };
   page.on('response', onResponse);
+  // Series requests by the window's end they ask for, and which metrics.
+  const seriesRequests: { to: string; metrics: string }[] = [];
+  page.on('request', (r) => {
+    if (!r.url().endsWith('/api/v1/series/query')) return;
+    const body = JSON.parse(r.postData() ?? '{}') as { to: string; queries: { metric: string }[] };
+    seriesRequests.push({ to: body.to, metrics: body.queries.map((q) => q.metric).join(',') });
+  });
   frozenAt = Date.now();
   await page.locator('[data-testid="live-toggle"]').uncheck();
   const checks: [slug: string, metric: string, seriesIndex: number, unit: ValueUnit][] = [
@@ -179,11 +202,29 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
     });
   }
   page.off('response', onResponse);
+  // One round trip per chart: the frozen window was asked for once by each chart on the page
+  // (a chart whose metrics the instance does not have, such as pg_stat_io without the exhaustive preset, asks nothing).
+  const stored = new Set((await (await fetch(`${url}/api/v1/instances/demo-1`)).json() as { metrics: string[] }).metrics);
+  const asking = INSTANCE_CHARTS.filter((d) => !d.requires || d.requires.some((m) => stored.has(m)));
+  assert.equal(await page.locator('[data-testid^="chart-"][data-points]').count(), INSTANCE_CHARTS.length);
+  const charts = asking.length;
+  const frozenTo = await page.locator('[data-testid="chart-tps"]').getAttribute('data-to');
+  const frozen = () => seriesRequests.filter((r) => r.to === frozenTo);
+  await waitFor('every chart of the frozen window asked', () => frozen().length >= charts, 30_000).catch((err: Error) => { throw new Error(`${err.message}: ${charts} charts, ${frozen().length} requests for to=${frozenTo}; all: ${seriesRequests.map((r) => r.to).join(' ')}`); });
+  await new Promise((r) => setTimeout(r, 3000));
+  assert.equal(frozen().length, charts, `${frozen().length} series requests for the frozen window, ${charts} charts: ${frozen().map((r) => r.metrics).join(' | ')}`);
 
   // The fleet as a Prometheus scrape target.
   const metrics = await fetch(`${url}/metrics?instance=demo-1`);
   assert.equal(metrics.status, 200);
   assert.match(await metrics.text(), /^pg_up_up\{instance="demo-1",namespace="demo",cluster="demo"\} 1 \d+$/m);
+
+  // The console uses the public API only: every request it made is an operation of the OpenAPI document.
+  const openapi = await (await fetch(`${url}/docs/json`)).json() as { paths: Record<string, Record<string, unknown>> };
+  const operations = Object.entries(openapi.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => ({ method: m.toUpperCase(), re: new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}$`) })));
+  const outside = [...apiCalls].filter((c) => { const [m, p] = c.split(' '); return !operations.some((o) => o.method === m && o.re.test(p)); });
+  assert.deepEqual(outside, [], `requests outside the OpenAPI document (of ${apiCalls.size}: ${[...apiCalls].join(', ')})`);
+  t.diagnostic(`${apiCalls.size} distinct API requests, all in the OpenAPI document`);
 
   const docs = await page.goto(`${url}/docs`);
   assert.equal(docs?.status(), 200);
