@@ -116,7 +116,9 @@ test(`${AGENTS} simulated agents stream while keeper, nats-server and the store'
   const dir = tempDir('pgfleet-faults-');
   cleanup.push(() => dir.remove());
   // Supervised: a keeper that dies by itself is recorded (the test fails on it) and started again.
-  const keeper = new SupervisedPgfleet(['serve', '--role', 'keeper', '--store', store.url, '--nats', nats.url, '--ack-wait-s', String(ACK_WAIT_S)], /serve \(keeper\) started/);
+  // A consumer that nats-server stops delivering from (it can after a kill -9: nats-server#6374) is
+  // created again by the keeper after --consumer-stall-s; 10 s here, so the drain below sees it.
+  const keeper = new SupervisedPgfleet(['serve', '--role', 'keeper', '--store', store.url, '--nats', nats.url, '--ack-wait-s', String(ACK_WAIT_S), '--consumer-stall-s', '10'], /serve \(keeper\) started/);
   cleanup.push(() => keeper.stop());
   await keeper.start();
 
@@ -221,6 +223,8 @@ test(`${AGENTS} simulated agents stream while keeper, nats-server and the store'
   //   longer holds; they are never redelivered (and hold the ack floor back). They are told from
   //   real unacked messages by staying put for three ack waits while the keeper waits for
   //   messages: a real one is redelivered after each ack wait, and the keeper then acks it.
+  //   With enough of them the broker stops delivering new messages (nats-server#6374); the keeper
+  //   then creates the consumer again (--consumer-stall-s), and the new one has neither kind.
   let drainState = '';
   let leftInStream = 0;
   let undeliverable = 0;
@@ -343,10 +347,11 @@ test(`${AGENTS} simulated agents stream while keeper, nats-server and the store'
   await keeper.stop();
   const lastKeeper = /keeper stopped: (.*)/.exec(keeper.output())?.[1] ?? 'no final count';
   const failedBatches = (keeper.output().match(/ingest batch failed/g) ?? []).length;
+  const consumerResets = (keeper.output().match(/creating it again/g) ?? []).length;
   const summary = `seed ${SEED}: ${faults.length} faults (keeper ${per.keeper}, nats ${per.nats}, store ${per.store}); `
     + `${produced} messages (${Object.entries(sim.stats.byType).map(([k, v]) => `${k} ${v}`).join(', ')}) and ${expected.sampleCount} samples produced, `
     + `${ingested.length} messages and ${compared} samples compared, ${statementRows} statement rows, ${activityRows} activity rows; `
-    + `${sendErrors} agent send failures retried, ${failedBatches} keeper batches failed and redelivered, ${leftInStream} acked messages left in the stream and ${undeliverable} undeliverable unacked entries left by nats-server; last keeper: ${lastKeeper}; ${((Date.now() - wall0) / 1000).toFixed(1)} s`;
+    + `${sendErrors} agent send failures retried, ${failedBatches} keeper batches failed and redelivered, ${leftInStream} acked messages left in the stream and ${undeliverable} undeliverable unacked entries left by nats-server, ${consumerResets} stalled consumers created again by the keeper; last keeper: ${lastKeeper}; ${((Date.now() - wall0) / 1000).toFixed(1)} s`;
   say(summary);
   t.diagnostic(summary);
 });

@@ -16,6 +16,7 @@ export const ServeConfig = Type.Object({
   rollup_1h_days: Type.Integer({ minimum: 1, maximum: 3650, default: 400 }),
   catalog_dir: Type.Array(Type.String(), { default: [] }),
   ack_wait_s: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  consumer_stall_s: Type.Integer({ minimum: 0, maximum: 86_400, default: 30 }),
   ingest_token: Type.String({ default: '' }),
   tls_cert: Type.String({ default: '' }),
   tls_key: Type.String({ default: '' }),
@@ -35,6 +36,7 @@ export const SERVE_FIELDS: FieldSpec[] = [
   { key: 'tls_cert', flag: 'tls-cert', env: 'PGFLEET_TLS_CERT', type: 'string', description: 'PEM certificate: serve HTTPS (with --tls-key)' },
   { key: 'tls_key', flag: 'tls-key', env: 'PGFLEET_TLS_KEY', type: 'string', description: 'PEM private key of --tls-cert' },
   { key: 'ack_wait_s', flag: 'ack-wait-s', env: 'PGFLEET_ACK_WAIT_S', type: 'number', description: 'seconds before an unacked message is redelivered (when the consumer is created)' },
+  { key: 'consumer_stall_s', flag: 'consumer-stall-s', env: 'PGFLEET_CONSUMER_STALL_S', type: 'number', description: 'a consumer that delivers nothing this long while messages wait for it is created again (0: never)' },
   { key: 'catalog_dir', flag: 'catalog-dir', env: 'PGFLEET_CATALOG_DIR', type: 'list', description: 'extra collector folders (for metric metadata)' },
 ];
 
@@ -43,7 +45,7 @@ export async function runServe(cfg: ServeConfig): Promise<() => Promise<void>> {
   const i = cfg.listen.lastIndexOf(':');
   const server = await startServer({
     role: cfg.role, storeUrl: cfg.store, natsServers: cfg.nats, host: cfg.listen.slice(0, i), port: Number(cfg.listen.slice(i + 1)),
-    webDir: cfg.web_dir, retentionDays: cfg.retention_days, rollup1mDays: cfg.rollup_1m_days, rollup1hDays: cfg.rollup_1h_days, catalogDirs: cfg.catalog_dir, ackWaitS: cfg.ack_wait_s, log: logLine,
+    webDir: cfg.web_dir, retentionDays: cfg.retention_days, rollup1mDays: cfg.rollup_1m_days, rollup1hDays: cfg.rollup_1h_days, catalogDirs: cfg.catalog_dir, ackWaitS: cfg.ack_wait_s, consumerStallS: cfg.consumer_stall_s, log: logLine,
     ingestToken: cfg.ingest_token,
     tls: cfg.tls_cert ? { certFile: cfg.tls_cert, keyFile: cfg.tls_key } : undefined,
   });

@@ -31,6 +31,8 @@ export interface ServerOptions {
   catalogDirs?: string[];
   routes?: Routes;
   ackWaitS?: number;
+  /** A consumer that delivers nothing this long while messages wait for it is created again (NatsSourceOptions.stallMs); 0: never. */
+  consumerStallS?: number;
   logger?: boolean;
   /** When set, HTTPS ingest requires this bearer token. */
   ingestToken?: string;
@@ -83,13 +85,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         servers: opts.natsServers, name: 'pgfleet-keeper', reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500,
       });
       await ensureIngestStream(nc, { ackWaitS: opts.ackWaitS });
-      const source = new NatsSource(nc, keeper, { onError: (err) => log('warn', `ingest batch failed, will be redelivered: ${(err as Error).message}`) });
+      const source = new NatsSource(nc, keeper, {
+        stream: { ackWaitS: opts.ackWaitS }, stallMs: opts.consumerStallS === undefined ? undefined : opts.consumerStallS * 1000,
+        onError: (err) => log('warn', `ingest batch failed, will be redelivered: ${(err as Error).message}`),
+        onStall: (message) => log('warn', message),
+      });
       await source.start();
       stops.push(async () => {
         await source.stop();
         await nc.drain().catch(() => nc.close());
         const s = keeper.stats;
-        log('info', `keeper stopped: ${s.accepted} messages stored in ${s.batches} batches, ${s.duplicates} duplicates, ${s.dead} dead letters, ${s.failures} failed batches`);
+        log('info', `keeper stopped: ${s.accepted} messages stored in ${s.batches} batches, ${s.duplicates} duplicates, ${s.dead} dead letters, ${s.failures} failed batches, ${source.consumerResets} stalled consumers created again`);
       });
     }
     if (has('api')) {

@@ -58,7 +58,20 @@ export interface NatsSourceOptions {
    * each other rather than deadlock.
    */
   concurrency?: number;
+  /**
+   * How long the consumer may deliver nothing while the broker counts messages waiting for it and
+   * this keeper has nothing in hand, before the consumer is deleted and created again (default
+   * 30 s; 0: never). nats-server 2.9 can keep, after a kill -9, unacked entries for messages its
+   * stream no longer holds; with them the consumer may stop delivering new messages for good
+   * (nats-server#6374; docs/protocol.md#nats-jetstream). A new consumer delivers what the stream
+   * holds again, and the store's dedup on (agent, seq) drops what was stored already.
+   */
+  stallMs?: number;
+  /** The stream and consumer settings a consumer is created again with. */
+  stream?: StreamOptions;
   onError?: (err: unknown) => void;
+  /** Told when a stalled consumer is created again, with the broker's counts. */
+  onStall?: (message: string) => void;
 }
 
 /**
@@ -77,6 +90,11 @@ export class NatsSource {
 
   /** Times the consume loop had to be started again (consumer deleted, connection lost). */
   restarts = 0;
+  /** Times a stalled consumer was deleted and created again. */
+  consumerResets = 0;
+  private lastDelivery = Date.now();
+  private inFlightBatches = 0;
+  private watch?: Promise<void>;
 
   async start(): Promise<void> {
     const js = jetstream(this.nc);
@@ -89,6 +107,7 @@ export class NatsSource {
           const messages = await consumer.consume({ max_messages: maxBatch * 2 });
           this.messages = messages;
           for await (const m of messages) {
+            this.lastDelivery = Date.now();
             this.buffer.push(m);
             this.wake?.();
             // Back-pressure: the consumer pulls no more while the buffer is full.
@@ -103,13 +122,43 @@ export class NatsSource {
         await new Promise((r) => setTimeout(r, 1000));
         try {
           if (this.nc.isClosed()) break;
-          await ensureIngestStream(this.nc);
+          await ensureIngestStream(this.nc, this.opts.stream);
           consumer = await js.consumers.get(STREAM_NAME, KEEPER_CONSUMER);
         } catch (err) { this.opts.onError?.(err); }
       }
     })();
     this.loop = this.process(maxBatch).finally(() => feeding);
+    this.lastDelivery = Date.now();
+    const stallMs = this.opts.stallMs ?? 30_000;
+    if (stallMs > 0) this.watch = this.watchForStall(stallMs);
   }
+
+  /** Recreates the consumer when it delivers nothing while the broker counts messages pending for it. */
+  private async watchForStall(stallMs: number): Promise<void> {
+    const jsm = await jetstreamManager(this.nc);
+    while (!this.stopped) {
+      await new Promise<void>((r) => { this.wakeWatch = r; setTimeout(r, Math.min(5000, Math.max(200, stallMs / 3))); });
+      if (this.stopped || this.nc.isClosed()) break;
+      const quiet = () => this.buffer.length === 0 && this.inFlightBatches === 0 && Date.now() - this.lastDelivery >= stallMs;
+      if (!quiet()) continue;
+      try {
+        const c = await jsm.consumers.info(STREAM_NAME, KEEPER_CONSUMER);
+        if (c.num_pending === 0 || !quiet()) continue;
+        this.consumerResets++;
+        this.opts.onStall?.(`consumer ${KEEPER_CONSUMER} delivered nothing for ${Math.round((Date.now() - this.lastDelivery) / 1000)} s with ${c.num_pending} messages pending, `
+          + `${c.num_ack_pending} unacked, ${c.num_waiting} pulls waiting, ack floor at stream seq ${c.ack_floor.stream_seq}: creating it again`);
+        await jsm.consumers.delete(STREAM_NAME, KEEPER_CONSUMER).catch(() => false);
+        await ensureIngestStream(this.nc, this.opts.stream);
+        this.lastDelivery = Date.now();
+        // The pulls of the old consumer end; the feeding loop starts again on the new one.
+        this.messages?.stop();
+      } catch (err) {
+        this.opts.onError?.(err);
+      }
+    }
+  }
+
+  private wakeWatch?: () => void;
 
   private async process(maxBatch: number): Promise<void> {
     const maxWait = this.opts.maxWaitMs ?? 50;
@@ -126,6 +175,7 @@ export class NatsSource {
       if (this.buffer.length < maxBatch) await new Promise((r) => setTimeout(r, maxWait));
       const batch = this.buffer.splice(0, maxBatch);
       const items: Incoming[] = batch.map((m) => ({ bytes: m.data, source: `nats:${m.subject}` }));
+      this.inFlightBatches++;
       const run = (async () => {
         try {
           await this.keeper.ingest(items);
@@ -139,7 +189,7 @@ export class NatsSource {
         }
       })();
       inFlight.add(run);
-      void run.finally(() => { inFlight.delete(run); this.wake?.(); });
+      void run.finally(() => { inFlight.delete(run); this.inFlightBatches--; this.wake?.(); });
     }
     await Promise.all(inFlight);
   }
@@ -148,8 +198,10 @@ export class NatsSource {
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
+    this.wakeWatch?.();
     this.messages?.stop();
     await this.loop;
+    await this.watch;
     for (const m of this.buffer.splice(0)) m.nak();
   }
 }
