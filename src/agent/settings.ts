@@ -58,10 +58,26 @@ export class SettingsSampler {
     return { full: false, settings: changed, ...(removed.length ? { removed } : {}), ...conf };
   }
 
-  /** Reads pg_settings and builds the next message. */
-  async sample(sql: Sql, now: number): Promise<SettingsData | undefined> {
-    const rows = await sql.unsafe(SETTINGS_QUERY).simple() as unknown as Record<string, unknown>[];
-    return this.next(rows, now);
+  /**
+   * Reads pg_settings and builds the next message. The session has no statement_timeout of its
+   * own, so the query is cancelled from here after `timeoutMs`.
+   */
+  async sample(sql: Sql, now: number, timeoutMs: number): Promise<SettingsData | undefined> {
+    const query = sql.unsafe(SETTINGS_QUERY).simple();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        void Promise.resolve(query.cancel()).catch(() => {});
+        reject(new Error(`reading pg_settings took longer than ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      const rows = await Promise.race([query, timeout]) as unknown as Record<string, unknown>[];
+      return this.next(rows, now);
+    } finally {
+      clearTimeout(timer);
+      query.catch(() => {});
+    }
   }
 
   /** Sends every setting next time (the server restarted; or a message was lost). */

@@ -218,7 +218,7 @@ export class TargetMonitor {
     if (!job || now < job.nextRun) return 'ok';
     const started = Date.now();
     try {
-      const data = await this.settings.sample(this.pool(SETTINGS_POOL), started);
+      const data = await this.settings.sample(this.pool(SETTINGS_POOL), started, this.limits.statementTimeoutMs);
       // A message that could not be spooled is sent whole next time.
       if (data && !this.emit.settings(this.config.name, data, started)) this.settings.forget();
       this.recordSuccess(job, Date.now() - started, data?.settings.length ?? 0);

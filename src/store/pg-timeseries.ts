@@ -198,8 +198,9 @@ export class PgTimeseriesStore implements TimeseriesStore {
       where m.series_id = any(${q.seriesIds}::int[])`;
     const notRolled = new Set(members.filter((m) => !m.rolled).map((m) => m.series_id));
     const picks = members.filter((m) => !notRolled.has(m.series_id));
-    const fromRollup = [...new Set(picks.map((m) => m.series_id))];
-    const rawOnly = q.seriesIds.filter((id) => !fromRollup.includes(id));
+    const rolledIds = new Set(picks.map((m) => m.series_id));
+    const fromRollup = [...rolledIds];
+    const rawOnly = q.seriesIds.filter((id) => !rolledIds.has(id));
     const [state] = await this.sql<{ done_to: number }[]>`select done_to from rollup_state where resolution = ${resolution}`;
     // Buckets after the rollup's end come from raw samples; the cut is step-aligned, so no bucket mixes both.
     const cut = Math.max(q.from, Math.min(q.to, Math.floor((state?.done_to ?? 0) / q.stepMs) * q.stepMs));

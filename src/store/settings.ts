@@ -27,7 +27,8 @@ export class SettingsStore {
       if (m.data.full) {
         const { state } = replaySettings(await this.rowsUpTo(tx, m.instanceId, m.ts));
         const next = replaySettings([{ ts: m.ts, full: true, settings: m.data.settings, removed: null, conf_load_time: m.data.conf_load_time ?? null }]).state;
-        if (state.complete && diffSettings(state, next).length === 0) continue;
+        // A new conf_load_time (a reload, a restart) is kept even when no setting changed.
+        if (state.complete && diffSettings(state, next).length === 0 && (m.data.conf_load_time === undefined || state.confLoadTime === Math.round(m.data.conf_load_time))) continue;
       }
       await tx`insert into settings_snapshots (instance_id, ts, is_full, settings, removed, conf_load_time)
         values (${m.instanceId}, ${m.ts}, ${m.data.full}, ${JSON.stringify(m.data.settings)}::text::jsonb, ${m.data.removed ?? null}::text[], ${m.data.conf_load_time === undefined ? null : Math.round(m.data.conf_load_time)}::bigint)`;

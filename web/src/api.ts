@@ -425,7 +425,7 @@ export interface TopologyMember {
   version: string | null;
   node: string | null;
   upstream: string | null;
-  receiver: { name: string; primary_slot_name: string | null; connected: number | null; last_msg_age_s: number | null; replay_lag_bytes: number | null; last_replay_age_s: number | null } | null;
+  receiver: { name: string | null; primary_slot_name: string | null; connected: number | null; last_msg_age_s: number | null; replay_lag_bytes: number | null; last_replay_age_s: number | null } | null;
   lane: { from: number; to: number; state: LaneState }[];
 }
 

@@ -40,7 +40,7 @@ export interface TopologyMember {
   /** For a standby: the member it streams from, when matched. */
   upstream: string | null;
   /** For a standby: its WAL receiver and replay, from its own side. */
-  receiver: (Fields<(typeof RECEIVER_FIELDS)[keyof typeof RECEIVER_FIELDS]> & { name: string; primary_slot_name: string | null }) | null;
+  receiver: (Fields<(typeof RECEIVER_FIELDS)[keyof typeof RECEIVER_FIELDS]> & { name: string | null; primary_slot_name: string | null }) | null;
   /** Role (or down) over the window. */
   lane: LaneSegment[];
 }
@@ -72,7 +72,9 @@ export class TopologyService {
     const upInterval = (await this.store.timeseries.metricByName('pg_up.up'))?.interval_ms ?? 15_000;
     const standbys = members.filter((m) => m.role === 'replica');
     const settings = await Promise.all(standbys.map((m) => this.store.settings.at(m.id, now)));
-    const receiverNames = standbys.map((m, i) => walReceiverName(settings[i].settings.get('primary_conninfo')?.setting, settings[i].settings.get('cluster_name')?.setting));
+    // Unknown (null) until a full snapshot of the standby's settings is stored.
+    const receiverNames = standbys.map((m, i) => (settings[i].complete
+      ? walReceiverName(settings[i].settings.get('primary_conninfo')?.setting, settings[i].settings.get('cluster_name')?.setting) : null));
 
     const replication: ReplicationLink[] = [];
     const slots: SlotInfo[] = [];
@@ -80,9 +82,20 @@ export class TopologyService {
       name: receiverNames[i], primary_slot_name: settings[i].settings.get('primary_slot_name')?.setting || null, ...nulls(Object.values(RECEIVER_FIELDS)),
     }]));
     members.forEach((m, k) => {
+      // pg_up runs on the same schedule: what is older than its newest run by more than an interval
+      // is gone (a WAL sender that disconnected, a dropped slot); without a pg_up sample nothing is current.
+      const upTs = Math.max(-Infinity, ...latest[k].filter((s) => s.metric === 'pg_up.up').map((s) => s.ts));
+      const fresh = (ts: number) => Number.isFinite(upTs) && ts >= upTs - 1.5 * upInterval;
+      // Labels that change (a sender's state, a slot's active flag) start new series of the same
+      // sender or slot: only the samples of its newest run count.
+      const newest = new Map<string, number>();
+      const keyOf = (s: { metric: string; labels: Record<string, string> }) => (s.metric.startsWith('pg_replication.')
+        ? `r\u0000${s.labels.application_name}\u0000${s.labels.client_addr}` : s.metric.startsWith('pg_replication_slots.') ? `s\u0000${s.labels.slot_name}` : `x\u0000${s.metric}`);
+      for (const s of latest[k]) newest.set(keyOf(s), Math.max(newest.get(keyOf(s)) ?? 0, s.ts));
       const links = new Map<string, ReplicationLink>();
       const mySlots = new Map<string, SlotInfo>();
       for (const s of latest[k]) {
+        if (s.ts !== newest.get(keyOf(s)) || !fresh(s.ts)) continue;
         const [family, field] = splitMetric(s.metric);
         if (family === 'pg_replication') {
           const key = `${s.labels.application_name}\u0000${s.labels.client_addr}`;
@@ -107,19 +120,26 @@ export class TopologyService {
           (r as unknown as Record<string, number | null>)[RECEIVER_FIELDS[s.metric as keyof typeof RECEIVER_FIELDS]] = s.value;
         }
       }
-      const upTs = Math.max(0, ...latest[k].filter((s) => s.metric === 'pg_up.up').map((s) => s.ts));
-      const fresh = (ts: number) => ts >= upTs - 1.5 * upInterval;
-      const current = [...links.values()].filter((l) => fresh(l.ts)).sort((a, b) => a.application_name.localeCompare(b.application_name));
+      const current = [...links.values()].sort((a, b) => a.application_name.localeCompare(b.application_name));
       const matched = matchStandbys(current, standbys.filter((s) => s !== m).map((s) => ({ instance: s.name, receiverName: receiverNames[standbys.indexOf(s)] })));
       current.forEach((l, i) => { l.standby = matched[i]; });
       replication.push(...current);
-      slots.push(...[...mySlots.values()].filter((sl) => fresh(sl.ts)).sort((a, b) => a.slot_name.localeCompare(b.slot_name)));
+      slots.push(...[...mySlots.values()].sort((a, b) => a.slot_name.localeCompare(b.slot_name)));
     });
 
-    const events = await this.store.sql<{ ts: number; instance_id: number; kind: string; severity: string; message: string; details: Record<string, unknown> | null }[]>`
-      select ts, instance_id, kind, severity, message, details from events
-      where instance_id = any(${members.map((m) => m.id)}::int[]) and kind = any(${TOPOLOGY_EVENTS}::text[]) and ts > ${from}::bigint and ts <= ${to}::bigint
-      order by ts limit 1000`;
+    // The newest 1000 events of the window, and each member's first role change after it (its role at the window's end).
+    const ids = members.map((m) => m.id);
+    const [events, later] = await Promise.all([
+      this.store.sql<{ ts: number; instance_id: number; kind: string; severity: string; message: string; details: Record<string, unknown> | null }[]>`
+        select * from (select ts, instance_id, kind, severity, message, details from events
+          where instance_id = any(${ids}::int[]) and kind = any(${TOPOLOGY_EVENTS}::text[]) and ts > ${from}::bigint and ts <= ${to}::bigint
+          order by ts desc limit 1000) e order by ts`,
+      this.store.sql<{ instance_id: number; details: Record<string, unknown> | null }[]>`
+        select distinct on (instance_id) instance_id, details from events
+        where instance_id = any(${ids}::int[]) and kind = 'role.changed' and ts > ${to}::bigint
+        order by instance_id, ts`,
+    ]);
+    const roleAtEnd = new Map(later.map((e) => [e.instance_id, typeof e.details?.from === 'string' ? e.details.from : 'unknown']));
     const nameOf = new Map(members.map((m) => [m.id, m.name]));
     const upstream = new Map(replication.filter((l) => l.standby).map((l) => [l.standby!, l.primary]));
     return {
@@ -127,7 +147,7 @@ export class TopologyService {
       members: members.map((m: InstanceRow) => ({
         instance: m.name, role: m.role, up: m.up, last_seen: m.last_seen, version: m.version, node: m.node,
         upstream: upstream.get(m.name) ?? null, receiver: receivers.get(m.name) ?? null,
-        lane: roleLane(events.filter((e) => e.instance_id === m.id).map((e) => ({ ts: Number(e.ts), kind: e.kind, details: e.details })), m.role, from, to),
+        lane: roleLane(events.filter((e) => e.instance_id === m.id).map((e) => ({ ts: Number(e.ts), kind: e.kind, details: e.details })), roleAtEnd.get(m.id) ?? m.role, from, to),
       })),
       replication, slots,
       events: events.map((e) => ({ ts: Number(e.ts), instance: nameOf.get(e.instance_id)!, kind: e.kind, severity: e.severity, message: e.message })),

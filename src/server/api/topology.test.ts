@@ -15,7 +15,10 @@ test('rows matched by unique application_name; the last row and the last standby
   assert.deepEqual(matchStandbys([{ application_name: 'main_2', client_addr: '10.0.0.2' }, { application_name: 'walreceiver', client_addr: '10.0.0.3' }], standbys), ['main-2', 'main-3']);
   assert.deepEqual(matchStandbys([{ application_name: 'walreceiver', client_addr: 'a' }, { application_name: 'walreceiver', client_addr: 'b' }],
     [{ instance: 'x-2', receiverName: 'walreceiver' }, { instance: 'x-3', receiverName: 'walreceiver' }]), [null, null]);
-  assert.deepEqual(matchStandbys([{ application_name: 'pg_basebackup', client_addr: '' }], [{ instance: 'x-2', receiverName: 'x' }]), ['x-2']);
+  // A standby whose name is known and differs is not a row's: a logical subscriber or a base backup is no standby.
+  assert.deepEqual(matchStandbys([{ application_name: 'pg_basebackup', client_addr: '' }], [{ instance: 'x-2', receiverName: 'x' }]), [null]);
+  // Its name unknown (no settings stored yet): the last row and the last standby pair up.
+  assert.deepEqual(matchStandbys([{ application_name: 'x_2', client_addr: '' }], [{ instance: 'x-2', receiverName: null }]), ['x-2']);
   assert.deepEqual(matchStandbys([{ application_name: 'a', client_addr: '' }], []), [null]);
 });
 

@@ -20,12 +20,15 @@ export function walReceiverName(primaryConninfo: string | undefined, clusterName
 }
 
 export interface ReplicationRow { application_name: string; client_addr: string }
-export interface StandbyCandidate { instance: string; receiverName: string }
+/** A standby of the cluster; `receiverName` null when its settings are not known (no full snapshot stored). */
+export interface StandbyCandidate { instance: string; receiverName: string | null }
 
 /**
  * The standby instance of each pg_stat_replication row of a primary, where it can be told: the one
- * whose WAL receiver name is the row's application_name and no other's; failing that, when the
- * primary has one row and the cluster one standby left, that standby. Rows that stay unknown map to null.
+ * whose WAL receiver name is the row's application_name and no other's; failing that, when one row
+ * is left and one standby whose receiver name is not known, that standby (a standby whose name is
+ * known and differs is not this row's: the row may be a logical subscriber or a pg_basebackup).
+ * Rows that stay unknown map to null.
  */
 export function matchStandbys(rows: ReplicationRow[], standbys: StandbyCandidate[]): (string | null)[] {
   const out: (string | null)[] = rows.map((r) => {
@@ -34,7 +37,7 @@ export function matchStandbys(rows: ReplicationRow[], standbys: StandbyCandidate
     return named.length === 1 && rowsNamed === 1 ? named[0].instance : null;
   });
   const taken = new Set(out.filter((x): x is string => x !== null));
-  const left = standbys.filter((s) => !taken.has(s.instance));
+  const left = standbys.filter((s) => !taken.has(s.instance) && s.receiverName === null);
   const open = out.map((x, i) => (x === null ? i : -1)).filter((i) => i >= 0);
   if (open.length === 1 && left.length === 1) out[open[0]] = left[0].instance;
   return out;
@@ -48,15 +51,15 @@ const ROLE_STATES = new Set<string>(['primary', 'replica']);
 
 /**
  * An instance's role over [from, to] from its events (role.changed with details.from/to,
- * instance.down, instance.up, ascending) and its role now: each role change starts a segment, an
- * outage is `down` until the instance is up again. Before the first event the role is the first
- * change's `from` (or the current role).
+ * instance.down, instance.up, ascending) and its role at the window's end: each role change starts a
+ * segment, an outage is `down` until the instance is up again. Before the first event the role is the
+ * first change's `from` (or the role at the end).
  */
-export function roleLane(events: LaneEvent[], currentRole: string, from: number, to: number): LaneSegment[] {
+export function roleLane(events: LaneEvent[], roleAtEnd: string, from: number, to: number): LaneSegment[] {
   const asState = (r: unknown): LaneState => (typeof r === 'string' && ROLE_STATES.has(r) ? r as LaneState : 'unknown');
   const inWindow = events.filter((e) => e.ts > from && e.ts <= to).sort((a, b) => a.ts - b.ts);
   const firstChange = inWindow.find((e) => e.kind === 'role.changed');
-  let role: LaneState = firstChange ? asState(firstChange.details?.from) : asState(currentRole);
+  let role: LaneState = firstChange ? asState(firstChange.details?.from) : asState(roleAtEnd);
   let down = false;
   const firstOutage = inWindow.find((e) => e.kind === 'instance.down' || e.kind === 'instance.up');
   if (firstOutage?.kind === 'instance.up') down = true;

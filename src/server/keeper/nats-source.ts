@@ -130,20 +130,30 @@ export class NatsSource {
     this.loop = this.process(maxBatch).finally(() => feeding);
     this.lastDelivery = Date.now();
     const stallMs = this.opts.stallMs ?? 30_000;
-    if (stallMs > 0) this.watch = this.watchForStall(stallMs);
+    if (stallMs > 0) this.watch = this.watchForStall(stallMs).catch((err) => this.opts.onError?.(err));
   }
 
-  /** Recreates the consumer when it delivers nothing while the broker counts messages pending for it. */
+  /**
+   * Recreates the consumer when it is stalled: this keeper has received nothing for `stallMs` and
+   * has nothing in hand, the broker counts messages pending, and the consumer's delivered pointer
+   * has not moved for another `stallMs` (so a pull that is merely backing off after a broker
+   * restart, or another keeper that is busy, is not mistaken for a stall). A consumer created less
+   * than `stallMs` ago (another keeper just created it again) is left alone.
+   */
   private async watchForStall(stallMs: number): Promise<void> {
-    const jsm = await jetstreamManager(this.nc);
+    let still: { deliveredSeq: number; since: number } | undefined;
     while (!this.stopped) {
       await new Promise<void>((r) => { this.wakeWatch = r; setTimeout(r, Math.min(5000, Math.max(200, stallMs / 3))); });
       if (this.stopped || this.nc.isClosed()) break;
       const quiet = () => this.buffer.length === 0 && this.inFlightBatches === 0 && Date.now() - this.lastDelivery >= stallMs;
-      if (!quiet()) continue;
+      if (!quiet()) { still = undefined; continue; }
       try {
+        const jsm = await jetstreamManager(this.nc, { checkAPI: false });
         const c = await jsm.consumers.info(STREAM_NAME, KEEPER_CONSUMER);
-        if (c.num_pending === 0 || !quiet()) continue;
+        if (c.num_pending === 0 || Date.now() - Date.parse(c.created) < stallMs) { still = undefined; continue; }
+        if (still?.deliveredSeq !== c.delivered.stream_seq) { still = { deliveredSeq: c.delivered.stream_seq, since: Date.now() }; continue; }
+        if (Date.now() - still.since < stallMs || !quiet()) continue;
+        still = undefined;
         this.consumerResets++;
         this.opts.onStall?.(`consumer ${KEEPER_CONSUMER} delivered nothing for ${Math.round((Date.now() - this.lastDelivery) / 1000)} s with ${c.num_pending} messages pending, `
           + `${c.num_ack_pending} unacked, ${c.num_waiting} pulls waiting, ack floor at stream seq ${c.ack_floor.stream_seq}: creating it again`);
@@ -152,12 +162,15 @@ export class NatsSource {
         this.lastDelivery = Date.now();
         // The pulls of the old consumer end; the feeding loop starts again on the new one.
         this.messages?.stop();
-      } catch (err) {
-        this.opts.onError?.(err);
+      } catch {
+        // The broker is away or restarting: the next round asks again. Counted, not reported as a failed batch.
+        this.stallChecksFailed++;
       }
     }
   }
 
+  /** Stall checks that could not ask the broker (it was away). */
+  stallChecksFailed = 0;
   private wakeWatch?: () => void;
 
   private async process(maxBatch: number): Promise<void> {

@@ -70,7 +70,7 @@ function SettingsView({ id, from, to, live }: { id: string; from: number; to: nu
   const f = filter.trim().toLowerCase();
   const rows = (s.data?.settings ?? []).filter((x) =>
     (show === 'all' || (show === 'changed' && isNonDefault(x)) || (show === 'pending' && x.pending_restart))
-    && (f === '' || x.name.includes(f) || x.setting.toLowerCase().includes(f) || (x.category ?? '').toLowerCase().includes(f)));
+    && (f === '' || x.name.toLowerCase().includes(f) || x.setting.toLowerCase().includes(f) || (x.category ?? '').toLowerCase().includes(f)));
   const all = s.data?.settings ?? [];
   // Only when a change was undone (or redone) inside the window does the net difference say more than the list.
   const undone = ch.data?.complete === true && ch.data.changes.length > 0 && ch.data.difference.length !== new Set(ch.data.changes.map((c) => c.name)).size;
@@ -83,7 +83,7 @@ function SettingsView({ id, from, to, live }: { id: string; from: number; to: nu
           <div><dt>not default</dt><dd>{all.filter(isNonDefault).length}</dd></div>
           <div><dt>pending restart</dt><dd className={s.data.pending_restart ? 'warn-text' : undefined} data-testid="settings-pending">{s.data.pending_restart}</dd></div>
           <div><dt>configuration loaded</dt><dd>{s.data.conf_load_time ? formatAgo(s.data.conf_load_time, now) : '—'}</dd></div>
-          <div><dt>read by the agent</dt><dd>{s.data.as_of ? formatAgo(s.data.as_of, now) : 'never'}</dd></div>
+          <div><dt>last settings message</dt><dd title="the agent sends settings when they change, after restarts, and once a day">{s.data.as_of ? formatAgo(s.data.as_of, now) : 'never'}</dd></div>
         </div>
       )}
       <h3 className="section">Changes in this window</h3>

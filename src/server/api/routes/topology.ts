@@ -12,7 +12,7 @@ const Member = Type.Object({
   instance: Type.String(), role: Type.String(), up: Type.Union([Type.Boolean(), Type.Null()]), last_seen: Num, version: Str, node: Str,
   upstream: Type.Union([Type.String(), Type.Null()], { description: 'for a standby: the member it streams from, when it can be told' }),
   receiver: Type.Union([Type.Object({
-    name: Type.String({ description: 'application_name its WAL receiver gives the primary (primary_conninfo, cluster_name or walreceiver)' }),
+    name: Type.Union([Type.String(), Type.Null()], { description: 'application_name its WAL receiver gives the primary (primary_conninfo, cluster_name or walreceiver); null before its settings are stored' }),
     primary_slot_name: Str, connected: Num, last_msg_age_s: Num, replay_lag_bytes: Num, last_replay_age_s: Num,
   }), Type.Null()]),
   lane: Lane,
