@@ -71,9 +71,11 @@ async function scrape(query = ''): Promise<{ res: Response; text: string }> {
 
 test('GET /metrics: every line parses and every value is the newest stored sample of its series', async () => {
   // Both instances and the host have reported.
-  await waitFor('pg_up of both instances and host CPU in /metrics', async () => {
+  await waitFor('pg_up and xact_commit of both instances and host CPU in /metrics', async () => {
     const { text } = await scrape();
-    return /pg_up_up\{instance="prom-1"/.test(text) && /pg_up_up\{instance="prom-2"/.test(text) && /node_cpu_seconds\{node="prom-host"/.test(text);
+    // …and a counter family the assertions below name (a loaded machine may bring it a few seconds later).
+    return /pg_up_up\{instance="prom-1"/.test(text) && /pg_up_up\{instance="prom-2"/.test(text) && /node_cpu_seconds\{node="prom-host"/.test(text)
+      && /pg_stat_database_xact_commit\{instance="prom-1"/.test(text) && /pg_stat_database_xact_commit\{instance="prom-2"/.test(text);
   }, 60_000);
   await agent.stop();
   // Nothing arrives any more: the scrape and the store can be compared.

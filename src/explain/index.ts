@@ -1,0 +1,38 @@
+// EXPLAIN output in, a plan and its analysis out. Pure: no I/O, no imports from the rest of pgfleet.
+export * from './types.ts';
+export * from './errors.ts';
+export { parseJsonPlan, textLabel } from './parse-json.ts';
+export { parseTextPlan, unframe, baseType } from './parse-text.ts';
+export { analyzePlan, type Analysis, type AnalyzedNode } from './analyze.ts';
+import { ExplainError } from './errors.ts';
+import { parseJsonPlan } from './parse-json.ts';
+import { parseTextPlan, unframe } from './parse-text.ts';
+import type { Plan } from './types.ts';
+
+/** Parses EXPLAIN output as pasted: JSON (bare, quoted or inside psql's framing) or TEXT. */
+export function parseExplain(input: string): Plan {
+  if (input.trim() === '') throw new ExplainError('PGFLEET_EXPLAIN_EMPTY', 'the input is empty');
+  const body = unframe(input).map((l) => l.text).join('\n').trim();
+  const json = body.startsWith('"') ? unquoteJson(body) : body;
+  if (json.startsWith('[') || json.startsWith('{')) {
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch (err) {
+      const pos = /position (\d+)/.exec((err as Error).message);
+      const at = pos ? lineColumn(json, Number(pos[1])) : undefined;
+      throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `not valid JSON: ${(err as Error).message.replace(/ in JSON at position \d+.*$/, '')}`, at, { cause: err });
+    }
+    return parseJsonPlan(value);
+  }
+  return parseTextPlan(input);
+}
+
+function unquoteJson(s: string): string {
+  try { const v = JSON.parse(s); return typeof v === 'string' ? v.trim() : s; } catch { return s; }
+}
+
+function lineColumn(text: string, pos: number): { line: number; column: number } {
+  const before = text.slice(0, pos).split('\n');
+  return { line: before.length, column: before[before.length - 1].length + 1 };
+}

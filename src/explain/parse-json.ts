@@ -1,0 +1,110 @@
+// EXPLAIN (FORMAT JSON) into the plan model.
+import { ExplainError } from './errors.ts';
+import { newNode, type Plan, type PlanNode, type TriggerTime } from './types.ts';
+
+type J = Record<string, unknown>;
+
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+const BUFFER_FIELDS: [string, keyof PlanNode['buffers']][] = [
+  ['Shared Hit Blocks', 'sharedHit'], ['Shared Read Blocks', 'sharedRead'], ['Shared Dirtied Blocks', 'sharedDirtied'], ['Shared Written Blocks', 'sharedWritten'],
+  ['Local Hit Blocks', 'localHit'], ['Local Read Blocks', 'localRead'], ['Local Dirtied Blocks', 'localDirtied'], ['Local Written Blocks', 'localWritten'],
+  ['Temp Read Blocks', 'tempRead'], ['Temp Written Blocks', 'tempWritten'],
+];
+
+/** Keys read into fields; every other key goes to `props` as text. */
+const KNOWN = new Set([
+  'Node Type', 'Parent Relationship', 'Subplan Name', 'Parallel Aware', 'Async Capable', 'Join Type', 'Strategy', 'Partial Mode', 'Operation',
+  'Relation Name', 'Schema', 'Alias', 'Index Name', 'CTE Name', 'Function Name', 'Scan Direction', 'Command',
+  'Startup Cost', 'Total Cost', 'Plan Rows', 'Plan Width', 'Actual Startup Time', 'Actual Total Time', 'Actual Rows', 'Actual Loops',
+  'Workers Planned', 'Workers Launched', 'Rows Removed by Filter', 'Rows Removed by Join Filter', 'Rows Removed by Index Recheck', 'Heap Fetches',
+  'Plans', ...BUFFER_FIELDS.map(([k]) => k),
+]);
+
+const AGG_STRATEGY: Record<string, string> = { Plain: 'Aggregate', Sorted: 'GroupAggregate', Hashed: 'HashAggregate', Mixed: 'MixedAggregate' };
+
+/** The head EXPLAIN TEXT prints for a JSON node (explain.c's ExplainNode naming). */
+export function textLabel(n: J): string {
+  const type = str(n['Node Type']) ?? '?';
+  let label = type;
+  if (type === 'ModifyTable') label = str(n.Operation) ?? type;
+  else if (type === 'Aggregate') label = AGG_STRATEGY[str(n.Strategy) ?? 'Plain'] ?? type;
+  else if (type === 'SetOp') label = `${str(n.Strategy) === 'Hashed' ? 'HashSetOp' : 'SetOp'}${n.Command ? ` ${str(n.Command)}` : ''}`;
+  else if (type === 'Index Scan' || type === 'Index Only Scan') label = str(n['Scan Direction']) === 'Backward' ? `${type} Backward` : type;
+  const join = str(n['Join Type']);
+  if (join && join !== 'Inner' && (type === 'Nested Loop' || type === 'Merge Join' || type === 'Hash Join')) {
+    label = type === 'Nested Loop' ? `Nested Loop ${join} Join` : `${type.replace(/ Join$/, '')} ${join} Join`;
+  }
+  const partial = str(n['Partial Mode']);
+  if (partial && partial !== 'Simple') label = `${partial} ${label}`;
+  if (n['Parallel Aware'] === true) label = `Parallel ${label}`;
+  if (n['Async Capable'] === true) label = `Async ${label}`;
+  return label;
+}
+
+function node(n: J, path: string): PlanNode {
+  if (typeof n !== 'object' || n === null || typeof n['Node Type'] !== 'string') throw new ExplainError('PGFLEET_EXPLAIN_SHAPE', `${path}: a plan node needs a "Node Type"`);
+  const out = newNode(n['Node Type'] as string, textLabel(n));
+  const set = <K extends keyof PlanNode>(k: K, v: PlanNode[K] | undefined) => { if (v !== undefined) out[k] = v; };
+  set('relationName', str(n['Relation Name']));
+  set('schema', str(n.Schema));
+  set('alias', str(n.Alias));
+  set('indexName', str(n['Index Name']));
+  set('cteName', str(n['CTE Name']));
+  set('functionName', str(n['Function Name']));
+  set('parentRelationship', str(n['Parent Relationship']));
+  set('subplanName', str(n['Subplan Name']));
+  set('startupCost', num(n['Startup Cost']));
+  set('totalCost', num(n['Total Cost']));
+  set('planRows', num(n['Plan Rows']));
+  set('planWidth', num(n['Plan Width']));
+  set('actualStartupTime', num(n['Actual Startup Time']));
+  set('actualTotalTime', num(n['Actual Total Time']));
+  set('actualRows', num(n['Actual Rows']));
+  set('actualLoops', num(n['Actual Loops']));
+  set('workersPlanned', num(n['Workers Planned']));
+  set('workersLaunched', num(n['Workers Launched']));
+  set('rowsRemovedByFilter', num(n['Rows Removed by Filter']));
+  set('rowsRemovedByJoinFilter', num(n['Rows Removed by Join Filter']));
+  set('rowsRemovedByIndexRecheck', num(n['Rows Removed by Index Recheck']));
+  set('heapFetches', num(n['Heap Fetches']));
+  out.neverExecuted = out.actualLoops === 0;
+  for (const [k, f] of BUFFER_FIELDS) {
+    const v = num(n[k]);
+    if (v !== undefined) { out.buffers[f] = v; out.hasBuffers = true; }
+  }
+  for (const [k, v] of Object.entries(n)) {
+    if (KNOWN.has(k) || v === null || v === undefined) continue;
+    out.props[k] = typeof v === 'string' ? v : JSON.stringify(v);
+  }
+  const plans = n.Plans;
+  if (plans !== undefined) {
+    if (!Array.isArray(plans)) throw new ExplainError('PGFLEET_EXPLAIN_SHAPE', `${path}.Plans: expected a list of nodes`);
+    out.children = plans.map((c, i) => node(c as J, `${path}.Plans[${i}]`));
+  }
+  return out;
+}
+
+/** Parses the value of EXPLAIN (FORMAT JSON): a list with one object holding "Plan", or that object. */
+export function parseJsonPlan(value: unknown): Plan {
+  const top = (Array.isArray(value) ? value[0] : value) as J | undefined;
+  if (typeof top !== 'object' || top === null || typeof top.Plan !== 'object' || top.Plan === null) {
+    throw new ExplainError('PGFLEET_EXPLAIN_SHAPE', 'JSON input is not an EXPLAIN plan: expected [ { "Plan": { … } } ]');
+  }
+  const triggers: TriggerTime[] = Array.isArray(top.Triggers)
+    ? (top.Triggers as J[]).map((t) => ({ name: str(t['Trigger Name']) ?? '?', ...(str(t.Relation) ? { relation: str(t.Relation) } : {}), timeMs: num(t.Time) ?? 0, calls: num(t.Calls) ?? 0 }))
+    : [];
+  const jit = top.JIT as J | undefined;
+  const jitTotal = num((jit?.Timing as J | undefined)?.Total) ?? num(((jit?.Timing as J | undefined)?.Total as J | undefined)?.Total);
+  const settings = (typeof top.Settings === 'object' && top.Settings !== null ? top.Settings : {}) as Record<string, unknown>;
+  return {
+    format: 'json',
+    root: node(top.Plan as J, 'Plan'),
+    ...(num(top['Planning Time']) !== undefined ? { planningTime: num(top['Planning Time']) } : {}),
+    ...(num(top['Execution Time']) !== undefined ? { executionTime: num(top['Execution Time']) } : {}),
+    triggers,
+    ...(jitTotal !== undefined ? { jitTotalMs: jitTotal } : {}),
+    settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, String(v)])),
+  };
+}

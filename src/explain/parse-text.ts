@@ -1,0 +1,203 @@
+// EXPLAIN's TEXT format into the plan model, and the psql framing people paste around it.
+import { ExplainError } from './errors.ts';
+import { newNode, type Buffers, type Plan, type PlanNode } from './types.ts';
+
+/** A line of the plan with its number in the input (1-based). */
+interface Line { no: number; text: string }
+
+const HEAD_RE = /^(?<head>.+?)(?:\s+\(cost=(?<sc>-?[\d.]+)\.\.(?<tc>-?[\d.]+) rows=(?<pr>[\d.]+) width=(?<pw>\d+)\))?(?:\s+\((?:actual (?:time=(?<as>[\d.]+)\.\.(?<at>[\d.]+) )?rows=(?<ar>[\d.]+) loops=(?<al>\d+)|(?<never>never executed))\))?\s*$/;
+const LABEL_RE = /^(?<kind>InitPlan|SubPlan)\s+\d+(?:\s+\(returns [^)]*\))?$|^CTE\s+(?<cte>.+)$/;
+const PROP_RE = /^(?<key>[A-Za-z][A-Za-z0-9 /_-]*?):(?:\s+(?<value>.*))?$/;
+
+/** Removes psql's framing: the QUERY PLAN header and its rule, `(N rows)`, `+` continuations, table borders. */
+export function unframe(input: string): Line[] {
+  const raw = input.replace(/^\uFEFF/, '').split(/\r?\n/).map((text, i) => ({ no: i + 1, text }));
+  const out: Line[] = [];
+  for (const l of raw) {
+    let t = l.text;
+    // Borders of \pset border 2 (ascii or unicode) around each row.
+    if (/^\s*[|│]/.test(t) && /[|│]\s*$/.test(t)) t = t.replace(/^\s*[|│] ?/, '').replace(/ ?[|│]\s*$/, '');
+    if (/^\s*QUERY PLAN\s*$/.test(t)) continue;
+    if (/^\s*[-─+┼═╪]{3,}\s*$/.test(t) || /^\s*[+┌└├][-─+┬┴┼]+[+┐┘┤]\s*$/.test(t)) continue;
+    if (/^\s*\(\d+ rows?\)\s*$/.test(t)) continue;
+    // A row psql continues on the next line ends with `+`.
+    t = t.replace(/\s\+$/, '').replace(/\s+$/, '');
+    if (t.trim() === '') continue;
+    out.push({ no: l.no, text: t });
+  }
+  // psql's aligned output indents every row by one space: keep relative indentation only.
+  const common = Math.min(...out.map((l) => /^ */.exec(l.text)![0].length));
+  return out.map((l) => ({ no: l.no, text: l.text.slice(Number.isFinite(common) ? common : 0) }));
+}
+
+const n = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
+
+/** Node types EXPLAIN prints (explain.c, PostgreSQL 13–18): a line without costs is a node only when it names one. */
+const NODE_TYPES = new Set([
+  'Result', 'ProjectSet', 'ModifyTable', 'Append', 'Merge Append', 'Recursive Union', 'BitmapAnd', 'BitmapOr', 'Nested Loop', 'Merge Join', 'Hash Join',
+  'Seq Scan', 'Sample Scan', 'Gather', 'Gather Merge', 'Index Scan', 'Index Only Scan', 'Bitmap Index Scan', 'Bitmap Heap Scan', 'Tid Scan', 'Tid Range Scan',
+  'Subquery Scan', 'Function Scan', 'Table Function Scan', 'Values Scan', 'CTE Scan', 'Named Tuplestore Scan', 'WorkTable Scan', 'Foreign Scan', 'Custom Scan',
+  'Materialize', 'Memoize', 'Sort', 'Incremental Sort', 'Group', 'Aggregate', 'WindowAgg', 'Unique', 'SetOp', 'LockRows', 'Limit', 'Hash',
+]);
+
+function parseBuffers(value: string, into: Buffers): void {
+  // shared hit=5 read=2 dirtied=1 written=3, local hit=1, temp read=4 written=5
+  for (const part of value.split(',')) {
+    const m = /^\s*(shared|local|temp)\s+(.*)$/.exec(part);
+    if (!m) continue;
+    for (const kv of m[2].trim().split(/\s+/)) {
+      const [k, v] = kv.split('=');
+      const key = `${m[1]}${k.charAt(0).toUpperCase()}${k.slice(1)}` as keyof Buffers;
+      if (key in into && v !== undefined) into[key] = Number(v);
+    }
+  }
+}
+
+/** Splits a head such as `Index Scan using idx on public.t t1` into label, index, target and alias. */
+function parseHead(head: string, node: PlanNode): void {
+  let rest = head;
+  const on = / on (?<target>(?:"[^"]*"|[^ ])+)(?: (?<alias>(?:"[^"]*"|\S)+))?$/.exec(rest);
+  let target: string | undefined;
+  if (on) { target = on.groups!.target; if (on.groups!.alias) node.alias = unquote(on.groups!.alias); rest = rest.slice(0, on.index); }
+  const using = / using (?<index>(?:"[^"]*"|\S)+)$/.exec(rest);
+  if (using) { node.indexName = unquote(using.groups!.index); rest = rest.slice(0, using.index); }
+  node.label = rest;
+  node.nodeType = baseType(rest);
+  if (target !== undefined) {
+    const dot = /^(?<schema>(?:"[^"]*"|[^."])+)\.(?<name>.+)$/.exec(target);
+    const name = unquote(dot ? dot.groups!.name : target);
+    if (dot) node.schema = unquote(dot.groups!.schema);
+    if (node.nodeType === 'CTE Scan' || node.nodeType === 'WorkTable Scan') node.cteName = name;
+    else if (node.nodeType === 'Function Scan') node.functionName = name;
+    else if (node.nodeType === 'Subquery Scan' || node.nodeType === 'Values Scan' || node.nodeType === 'Named Tuplestore Scan') node.alias = name;
+    else if (node.nodeType === 'Bitmap Index Scan') node.indexName = name;
+    else node.relationName = name;
+  }
+}
+
+const unquote = (s: string): string => (s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replaceAll('""', '"') : s);
+
+/** The JSON Node Type of a TEXT label (Parallel Seq Scan → Seq Scan, Hash Left Join → Hash Join, Insert → ModifyTable). */
+export function baseType(label: string): string {
+  let t = label.replace(/^(Async |Parallel )+/, '').replace(/^(Partial|Finalize) /, '');
+  if (/^(Insert|Update|Delete|Merge)$/.test(t)) return 'ModifyTable';
+  if (/^(Hash|Group|Mixed)?Aggregate$/.test(t)) return 'Aggregate';
+  if (/^(Hash)?SetOp\b/.test(t)) return 'SetOp';
+  t = t.replace(/^(Index (?:Only )?Scan) Backward$/, '$1');
+  const join = /^(Nested Loop|Hash|Merge)(?: (?:Left|Right|Full|Semi|Anti|Right Semi|Right Anti))? Join$/.exec(t);
+  if (join) return join[1] === 'Nested Loop' ? 'Nested Loop' : `${join[1]} Join`;
+  if (/^Nested Loop (?:Left|Right|Full|Semi|Anti|Right Semi|Right Anti) Join$/.test(t)) return 'Nested Loop';
+  return t;
+}
+
+const NODE_NUMBERS: [string, keyof PlanNode][] = [
+  ['Rows Removed by Filter', 'rowsRemovedByFilter'], ['Rows Removed by Join Filter', 'rowsRemovedByJoinFilter'],
+  ['Rows Removed by Index Recheck', 'rowsRemovedByIndexRecheck'], ['Heap Fetches', 'heapFetches'],
+  ['Workers Planned', 'workersPlanned'], ['Workers Launched', 'workersLaunched'],
+];
+
+/** Parses EXPLAIN's TEXT output (with or without psql's framing). */
+export function parseTextPlan(input: string): Plan {
+  const lines = unframe(input);
+  if (lines.length === 0) throw new ExplainError('PGFLEET_EXPLAIN_EMPTY', 'no plan in the input');
+  const plan: Plan = { format: 'text', root: newNode('?', '?'), triggers: [], settings: {} };
+  const indent = (l: Line) => /^ */.exec(l.text)![0].length;
+  /** Open nodes: a node's properties and children start at its text column + 2. */
+  const stack: { node: PlanNode; col: number }[] = [];
+  let label: { col: number; relationship: string; name: string } | undefined;
+  /** Lines under a `Worker N:` line (or another block) that belong to it, not to the node. */
+  let skipDeeperThan = -1;
+  /** After the tree: the summary lines (Planning Time, Triggers, JIT, …) and the blocks under them. */
+  let afterTree = false;
+  let block: string | undefined;
+  let rootSeen = false;
+
+  const headOf = (l: Line, text: string, col: number): PlanNode => {
+    const m = HEAD_RE.exec(text);
+    if (!m || !m.groups!.head) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected a plan node, such as "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)", got "${text.slice(0, 80)}"`, { line: l.no, column: col + 1 });
+    const g = m.groups!;
+    const node = newNode('?', '?');
+    parseHead(g.head.trim(), node);
+    if (g.sc === undefined && g.ar === undefined && !g.never && !NODE_TYPES.has(node.nodeType.replace(/ \(.*\)$/, ''))) {
+      throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected a plan node, such as "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)", got "${text.slice(0, 80)}"`, { line: l.no, column: col + 1 });
+    }
+    const set = <K extends keyof PlanNode>(k: K, v: PlanNode[K] | undefined) => { if (v !== undefined) node[k] = v; };
+    set('startupCost', n(g.sc)); set('totalCost', n(g.tc)); set('planRows', n(g.pr)); set('planWidth', n(g.pw));
+    set('actualStartupTime', n(g.as)); set('actualTotalTime', n(g.at)); set('actualRows', n(g.ar)); set('actualLoops', n(g.al));
+    if (g.never) { node.neverExecuted = true; node.actualLoops = 0; node.actualRows = 0; node.actualStartupTime = 0; node.actualTotalTime = 0; }
+    return node;
+  };
+
+  for (const l of lines) {
+    const col = indent(l);
+    const text = l.text.slice(col);
+    if (skipDeeperThan >= 0 && col > skipDeeperThan) continue;
+    skipDeeperThan = -1;
+    if (!rootSeen) {
+      plan.root = headOf(l, text.replace(/^->\s+/, ''), col);
+      stack.push({ node: plan.root, col });
+      rootSeen = true;
+      continue;
+    }
+    if (afterTree && text.startsWith('->')) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', 'a plan node after the summary lines', { line: l.no, column: col + 1 });
+    if (afterTree && col > stack[0].col) {
+      const t = /Total ([\d.]+) ms/.exec(text);
+      if (block === 'JIT' && text.startsWith('Timing:') && t) plan.jitTotalMs = Number(t[1]);
+      continue;
+    }
+    if (text.startsWith('->')) {
+      const textCol = col + /^->\s*/.exec(text)![0].length;
+      while (stack.length > 1 && stack[stack.length - 1].col + 2 > col) stack.pop();
+      const parent = stack[stack.length - 1];
+      if (parent.col + 2 > col) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', 'a plan node indented less than its parent\'s children', { line: l.no, column: col + 1 });
+      const node = headOf(l, text.replace(/^->\s*/, ''), textCol);
+      if (label && label.col + 2 === col) { node.parentRelationship = label.relationship; node.subplanName = label.name; }
+      label = undefined;
+      parent.node.children.push(node);
+      stack.push({ node, col: textCol });
+      block = undefined;
+      continue;
+    }
+    // Top level: what EXPLAIN prints after the tree, at the root's own column.
+    if (col <= stack[0].col) {
+      afterTree = true;
+      block = undefined;
+      const p = PROP_RE.exec(text);
+      const trig = /^Trigger (?<name>.+?)(?: on (?<rel>\S+))?: time=(?<time>[\d.]+) calls=(?<calls>\d+)$/.exec(text);
+      if (trig) { plan.triggers.push({ name: trig.groups!.name, ...(trig.groups!.rel ? { relation: trig.groups!.rel } : {}), timeMs: Number(trig.groups!.time), calls: Number(trig.groups!.calls) }); continue; }
+      if (!p) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected "Planning Time: …", "Execution Time: …" or another line EXPLAIN prints after the plan, got "${text.slice(0, 80)}"`, { line: l.no, column: col + 1 });
+      const { key, value = '' } = p.groups!;
+      if (key === 'Planning Time') plan.planningTime = parseFloat(value);
+      else if (key === 'Execution Time') plan.executionTime = parseFloat(value);
+      else if (key === 'Settings') {
+        for (const m of value.matchAll(/([\w.]+) = '((?:[^']|'')*)'/g)) plan.settings[m[1]] = m[2].replaceAll("''", "'");
+      } else if (key === 'JIT' || key === 'Planning' || key === 'Triggers') block = key;
+      continue;
+    }
+    while (stack.length > 1 && stack[stack.length - 1].col + 2 > col) stack.pop();
+    const owner = stack[stack.length - 1];
+    const lm = LABEL_RE.exec(text);
+    if (lm) {
+      label = { col, relationship: lm.groups!.kind ?? 'InitPlan', name: lm.groups!.cte !== undefined ? `CTE ${lm.groups!.cte}` : text.replace(/\s+\(returns [^)]*\)$/, '') };
+      continue;
+    }
+    if (/^Worker \d+:/.test(text)) {
+      // Per-worker figures (VERBOSE), and the lines under them, are the worker's, not the node's.
+      owner.node.props[text.slice(0, text.indexOf(':'))] = text.slice(text.indexOf(':') + 1).trim();
+      skipDeeperThan = col;
+      continue;
+    }
+    const p = PROP_RE.exec(text);
+    if (!p) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected a property ("Key: value") or a plan node ("->  …"), got "${text.slice(0, 80)}"`, { line: l.no, column: col + 1 });
+    const { key, value = '' } = p.groups!;
+    const node = owner.node;
+    if (key === 'Buffers') { parseBuffers(value, node.buffers); node.hasBuffers = true; continue; }
+    const numeric = NODE_NUMBERS.find(([k]) => k === key);
+    if (numeric) { (node as unknown as Record<string, number>)[numeric[1]] = Number(value); continue; }
+    node.props[key] = value;
+    // A property with lines under it (Planning: in a subplan, or a multi-line value) keeps them to itself.
+    if (value === '') skipDeeperThan = col;
+  }
+  if (!rootSeen) throw new ExplainError('PGFLEET_EXPLAIN_EMPTY', 'no plan in the input');
+  return plan;
+}

@@ -1,0 +1,73 @@
+// The plan model both parsers produce: EXPLAIN's JSON and TEXT formats read into the same tree.
+
+/** Buffer counts of a node (blocks), as EXPLAIN (BUFFERS) prints them; absent counters are 0. */
+export interface Buffers {
+  sharedHit: number; sharedRead: number; sharedDirtied: number; sharedWritten: number;
+  localHit: number; localRead: number; localDirtied: number; localWritten: number;
+  tempRead: number; tempWritten: number;
+}
+
+export const BUFFER_KEYS = ['sharedHit', 'sharedRead', 'sharedDirtied', 'sharedWritten', 'localHit', 'localRead', 'localDirtied', 'localWritten', 'tempRead', 'tempWritten'] as const;
+
+export function emptyBuffers(): Buffers {
+  return Object.fromEntries(BUFFER_KEYS.map((k) => [k, 0])) as unknown as Buffers;
+}
+
+/** One plan node. Times are in ms and, as EXPLAIN prints them, per loop. */
+export interface PlanNode {
+  /** JSON's "Node Type": Seq Scan, Hash Join, Aggregate, ModifyTable, … */
+  nodeType: string;
+  /** The head as EXPLAIN TEXT prints it: Parallel Seq Scan, HashAggregate, Hash Left Join, Insert, … */
+  label: string;
+  relationName?: string;
+  schema?: string;
+  alias?: string;
+  indexName?: string;
+  cteName?: string;
+  functionName?: string;
+  /** InitPlan, SubPlan, Outer, Inner, Member, … (JSON's "Parent Relationship"); InitPlan, SubPlan and CTE in TEXT. */
+  parentRelationship?: string;
+  /** "InitPlan 1", "SubPlan 2", "CTE name". */
+  subplanName?: string;
+  startupCost?: number;
+  totalCost?: number;
+  planRows?: number;
+  planWidth?: number;
+  actualStartupTime?: number;
+  actualTotalTime?: number;
+  /** Rows per loop (fractional from PostgreSQL 18 on). */
+  actualRows?: number;
+  actualLoops?: number;
+  neverExecuted: boolean;
+  workersPlanned?: number;
+  workersLaunched?: number;
+  rowsRemovedByFilter?: number;
+  rowsRemovedByJoinFilter?: number;
+  rowsRemovedByIndexRecheck?: number;
+  heapFetches?: number;
+  buffers: Buffers;
+  /** Whether EXPLAIN printed buffer counts for the node. */
+  hasBuffers: boolean;
+  /** Other properties, as text (Filter, Sort Key, Hash Cond, Sort Method, …). */
+  props: Record<string, string>;
+  children: PlanNode[];
+}
+
+export interface TriggerTime { name: string; relation?: string; timeMs: number; calls: number }
+
+/** A parsed EXPLAIN output. */
+export interface Plan {
+  format: 'json' | 'text';
+  root: PlanNode;
+  planningTime?: number;
+  executionTime?: number;
+  triggers: TriggerTime[];
+  /** JIT's total time in ms, when JIT ran. */
+  jitTotalMs?: number;
+  /** Settings that differ from the defaults (EXPLAIN SETTINGS). */
+  settings: Record<string, string>;
+}
+
+export function newNode(nodeType: string, label: string): PlanNode {
+  return { nodeType, label, neverExecuted: false, buffers: emptyBuffers(), hasBuffers: false, props: {}, children: [] };
+}
