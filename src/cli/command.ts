@@ -6,6 +6,8 @@ interface Loaded<Run> {
   schema: TObject;
   fields: FieldSpec[];
   run: Run;
+  /** The key of the field that one positional argument fills (`pgfleet explain FILE`). */
+  positional?: string;
 }
 
 /**

@@ -26,6 +26,10 @@ const COMMANDS: Record<string, Command | CommandGroup> = {
     kind: 'once', summary: 'send what N fake agents would, over NATS or HTTP: for benchmarks and load tests',
     load: async () => { const m = await import('./simulate.ts'); return { schema: m.SimulateConfig, fields: m.SIMULATE_FIELDS, run: m.runSimulate as OnceRun }; },
   },
+  explain: {
+    kind: 'once', summary: 'read an EXPLAIN plan (TEXT or JSON, as pasted): time per node and hints',
+    load: async () => { const m = await import('./explain.ts'); return { schema: m.ExplainConfig, fields: m.EXPLAIN_FIELDS, run: m.runExplain as OnceRun, positional: 'file' }; },
+  },
   catalog: { kind: 'group', summary: 'the metric catalog: list its collectors, test them on every PostgreSQL major', commands: CATALOG_COMMANDS },
 };
 
@@ -71,7 +75,7 @@ async function main(argv: string[]): Promise<number> {
   return cmd.kind === 'once' ? runOnce(name, cmd, rest) : runService(name, cmd, rest);
 }
 
-interface Spec { summary: string; schema: TObject; fields: FieldSpec[] }
+interface Spec { summary: string; schema: TObject; fields: FieldSpec[]; positional?: string }
 
 /** Parses and resolves a command's options; a number is the exit code when it must not run (help, bad usage). */
 function configOf(name: string, cmd: Spec, args: string[]): { cfg: unknown } | number {
@@ -80,7 +84,11 @@ function configOf(name: string, cmd: Spec, args: string[]): { cfg: unknown } | n
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     const split = splitBooleanFlags(args, cmd.fields);
-    values = { ...parseArgs({ args: split.rest, options, strict: true, allowPositionals: false }).values as typeof values, ...split.booleans };
+    const parsed = parseArgs({ args: split.rest, options, strict: true, allowPositionals: cmd.positional !== undefined });
+    values = { ...parsed.values as typeof values, ...split.booleans };
+    if (parsed.positionals.length > 1) throw new Error(`one ${cmd.positional} at most, got ${parsed.positionals.length}: ${parsed.positionals.join(' ')}`);
+    const field = cmd.fields.find((f) => f.key === cmd.positional);
+    if (field && parsed.positionals.length === 1) values[field.flag] = parsed.positionals[0];
   } catch (err) {
     process.stderr.write(`pgfleet ${name}: ${(err as Error).message}\n\n${usage(name, cmd.summary, cmd.fields, cmd.schema)}\n`);
     return 2;

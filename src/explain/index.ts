@@ -4,6 +4,7 @@ export * from './errors.ts';
 export { parseJsonPlan, textLabel } from './parse-json.ts';
 export { parseTextPlan, unframe, baseType } from './parse-text.ts';
 export { analyzePlan, type Analysis, type AnalyzedNode } from './analyze.ts';
+export { planHints, filterColumns, HINT_CODES, type Hint, type HintCode } from './hints.ts';
 import { ExplainError } from './errors.ts';
 import { parseJsonPlan } from './parse-json.ts';
 import { parseTextPlan, unframe } from './parse-text.ts';

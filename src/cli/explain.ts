@@ -1,0 +1,74 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { readFileSync } from 'node:fs';
+import { analyzePlan, ExplainError, parseExplain, planHints, type AnalyzedNode } from '../explain/index.ts';
+import type { FieldSpec } from './config.ts';
+
+export const ExplainConfig = Type.Object({
+  file: Type.String({ default: '-' }),
+  json: Type.Boolean({ default: false }),
+}, { additionalProperties: false });
+export type ExplainConfig = Static<typeof ExplainConfig>;
+
+export const EXPLAIN_FIELDS: FieldSpec[] = [
+  { key: 'file', flag: 'file', type: 'string', description: 'the plan (EXPLAIN output, TEXT or JSON, psql framing allowed); - or nothing reads standard input; also the first argument' },
+  { key: 'json', flag: 'json', type: 'boolean', description: 'print the analysis as JSON' },
+];
+
+const ms = (v: number | null): number | null => (v === null ? null : Math.round(v * 1000) / 1000);
+
+/** A node of --json: what it is, its rows and loops, its time over all loops. */
+function jsonNode(a: AnalyzedNode): Record<string, unknown> {
+  const n = a.node;
+  return {
+    nodeType: n.nodeType, label: n.label, ...(n.relationName ? { relationName: n.relationName } : {}), ...(n.indexName ? { indexName: n.indexName } : {}),
+    ...(n.subplanName ? { subplanName: n.subplanName } : {}),
+    actualRows: n.actualRows ?? null, planRows: n.planRows ?? null, loops: n.actualLoops ?? null,
+    inclusiveTime: ms(a.inclusiveMs), exclusiveTime: ms(a.exclusiveMs), ...(a.uncertain ? { uncertain: true } : {}),
+    children: a.children.map(jsonNode),
+  };
+}
+
+/** `pgfleet explain FILE [--json]`: the plan's time per node and its hints; exit 1 with the reason on unreadable input. */
+export async function runExplain(cfg: ExplainConfig): Promise<number> {
+  let input: string;
+  try {
+    input = readFileSync(cfg.file === '-' ? 0 : cfg.file, 'utf8');
+  } catch (err) {
+    process.stderr.write(`pgfleet explain: cannot read ${cfg.file === '-' ? 'standard input' : cfg.file}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  let analysis;
+  try {
+    analysis = analyzePlan(parseExplain(input));
+  } catch (err) {
+    if (!(err instanceof ExplainError)) throw err;
+    process.stderr.write(`pgfleet explain: ${cfg.file === '-' ? 'standard input' : cfg.file} is not a plan EXPLAIN printed: ${err.message}\n`);
+    return 1;
+  }
+  const hints = planHints(analysis);
+  const { plan } = analysis;
+  if (cfg.json) {
+    process.stdout.write(`${JSON.stringify({
+      planningTime: plan.planningTime ?? null, executionTime: plan.executionTime ?? null, root: jsonNode(analysis.root),
+      hints: hints.map((h) => ({ code: h.code, nodeType: h.nodeType, where: h.where, message: h.message, evidence: h.evidence, savingMs: h.savingMs, advice: h.advice })),
+    }, null, 2)}\n`);
+    return 0;
+  }
+  const out: string[] = [];
+  const total = analysis.root.inclusiveMs;
+  out.push(`planning ${plan.planningTime ?? '—'} ms, execution ${plan.executionTime ?? '—'} ms, ${analysis.nodes.length} nodes`);
+  const walk = (a: AnalyzedNode, depth: number) => {
+    const share = total && a.exclusiveMs !== null ? ` ${((a.exclusiveMs / total) * 100).toFixed(1).padStart(5)} %` : '';
+    const time = a.exclusiveMs !== null ? `${ms(a.exclusiveMs)!.toFixed(3).padStart(10)} ms${share}` : '      (no timing)';
+    const n = a.node;
+    const target = n.relationName ?? n.cteName ?? n.functionName ?? n.indexName;
+    const rows = n.actualRows !== undefined ? `  rows ${n.actualRows}/${n.planRows ?? '?'} planned × ${n.actualLoops} loops` : '';
+    out.push(`${time}  ${'  '.repeat(depth)}${n.subplanName ? `${n.subplanName}: ` : ''}${n.label}${target ? ` on ${target}` : ''}${rows}${a.uncertain ? '  (uncertain)' : ''}`);
+    a.children.forEach((c) => walk(c, depth + 1));
+  };
+  walk(analysis.root, 0);
+  out.push('', hints.length ? `${hints.length} hint${hints.length === 1 ? '' : 's'}, largest saving first:` : 'no hints');
+  for (const h of hints) out.push(`- [${h.code}] ${h.message}${h.savingMs ? ` (could save about ${h.savingMs} ms)` : ''}\n    ${h.advice}`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}

@@ -1,0 +1,66 @@
+// `pgfleet explain FILE [--json]` as a user runs it: a plan from a real PostgreSQL 18 in, the
+// time per node and the hints out; unreadable input is a clear message and exit code 1.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import postgres from 'postgres';
+import { runPgfleet, startTestPostgres, tempDir } from './harness/index.ts';
+
+const dir = tempDir();
+after(() => dir.remove());
+
+async function explain(args: string[]): Promise<{ code: number | null; out: string }> {
+  const p = runPgfleet(['explain', ...args]);
+  const code = await new Promise<number | null>((r) => p.child.once('exit', (c) => r(c)));
+  return { code, out: p.output() };
+}
+
+test('pgfleet explain reads a plan from a file, TEXT or JSON, and prints the time per node and the hints', async () => {
+  const pg = await startTestPostgres(18);
+  const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
+  let text: string;
+  let json: string;
+  try {
+    await sql.unsafe(`CREATE TABLE orders (id int, status text, pad text);
+      INSERT INTO orders SELECT g, CASE WHEN g % 1000 = 0 THEN 'open' ELSE 'done' END, repeat('x', 40) FROM generate_series(1, 100000) g; ANALYZE orders;`);
+    const q = "SELECT * FROM orders WHERE status = 'open'";
+    const run = async (f: string) => (await sql.begin(async (tx) => { await tx.unsafe('SET LOCAL max_parallel_workers_per_gather = 0'); return tx.unsafe(`EXPLAIN (ANALYZE, BUFFERS, FORMAT ${f}) ${q}`); }))
+      .map((r) => { const v = Object.values(r)[0]; return typeof v === 'string' ? v : JSON.stringify(v); }).join('\n');
+    text = await run('TEXT');
+    json = await run('JSON');
+  } finally {
+    await sql.end({ timeout: 1 });
+    await pg.destroy();
+  }
+  writeFileSync(join(dir.path, 'plan.txt'), ` QUERY PLAN\n----\n${text.split('\n').map((l) => ` ${l}`).join('\n')}\n(9 rows)\n`);
+  writeFileSync(join(dir.path, 'plan.json'), json);
+
+  const human = await explain([join(dir.path, 'plan.txt')]);
+  assert.equal(human.code, 0, human.out);
+  assert.match(human.out, /Seq Scan on orders\s+rows 100\/\d+ planned × 1 loops/);
+  assert.match(human.out, /\[seq_scan_filter\] Seq Scan on orders reads 100000 rows to keep 100: the filter removes 99\.9 %/);
+  assert.match(human.out, /an index on orders \(status\)/);
+
+  const machine = await explain([join(dir.path, 'plan.json'), '--json']);
+  assert.equal(machine.code, 0, machine.out);
+  const a = JSON.parse(machine.out) as { planningTime: number; executionTime: number; root: { nodeType: string; relationName: string; actualRows: number; planRows: number; loops: number; inclusiveTime: number; exclusiveTime: number; children: unknown[] }; hints: { code: string; nodeType: string; message: string; savingMs: number }[] };
+  assert.ok(a.planningTime > 0 && a.executionTime > 0);
+  assert.deepEqual([a.root.nodeType, a.root.relationName, a.root.actualRows, a.root.loops, a.root.children.length], ['Seq Scan', 'orders', 100, 1, 0]);
+  assert.ok(a.root.inclusiveTime > 0 && a.root.exclusiveTime === a.root.inclusiveTime && a.root.inclusiveTime <= a.executionTime);
+  assert.equal(a.hints[0].code, 'seq_scan_filter');
+  assert.ok(a.hints[0].savingMs > 0 && a.hints[0].savingMs <= a.root.exclusiveTime);
+});
+
+test('pgfleet explain on input that is not a plan: exit 1 and a message with the line and column', async () => {
+  writeFileSync(join(dir.path, 'garbage.txt'), 'Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\nhello there\n');
+  const bad = await explain([join(dir.path, 'garbage.txt')]);
+  assert.equal(bad.code, 1);
+  assert.match(bad.out, /garbage\.txt is not a plan EXPLAIN printed: line 2, column 1: expected .*got "hello there"/);
+  const missing = await explain([join(dir.path, 'nope.txt')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.out, /cannot read .*nope\.txt/);
+  const two = await explain(['a', 'b']);
+  assert.equal(two.code, 2);
+  assert.match(two.out, /one file at most, got 2/);
+});
