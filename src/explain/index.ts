@@ -7,15 +7,19 @@ export { analyzePlan, type Analysis, type AnalyzedNode } from './analyze.ts';
 export { planHints, filterColumns, HINT_CODES, type Hint, type HintCode } from './hints.ts';
 import { ExplainError } from './errors.ts';
 import { parseJsonPlan } from './parse-json.ts';
-import { parseTextPlan, unframe } from './parse-text.ts';
+import { parseTextLines, unframe } from './parse-text.ts';
 import type { Plan } from './types.ts';
 
 /** Parses EXPLAIN output as pasted: JSON (bare, quoted or inside psql's framing) or TEXT. */
 export function parseExplain(input: string): Plan {
   if (input.trim() === '') throw new ExplainError('PGFLEET_EXPLAIN_EMPTY', 'the input is empty');
-  const body = unframe(input).map((l) => l.text).join('\n').trim();
-  const json = body.startsWith('"') ? unquoteJson(body) : body;
-  if (json.startsWith('[') || json.startsWith('{')) {
+  // Bare or quoted JSON is read as it is; anything else (psql's framing around JSON, TEXT) is unframed first.
+  const trimmed = input.trim();
+  const lines = /^["[{]/.test(trimmed) ? undefined : unframe(input);
+  const looksJson = !lines || /^\s*[[{"]/.test(lines[0]?.text ?? '');
+  if (looksJson) {
+    const body = lines ? lines.map((l) => l.text).join('\n').trim() : trimmed;
+    const json = body.startsWith('"') ? unquoteJson(body) : body;
     let value: unknown;
     try {
       value = JSON.parse(json);
@@ -26,7 +30,7 @@ export function parseExplain(input: string): Plan {
     }
     return parseJsonPlan(value);
   }
-  return parseTextPlan(input);
+  return parseTextLines(lines);
 }
 
 function unquoteJson(s: string): string {

@@ -3,7 +3,14 @@ import { ExplainError } from './errors.ts';
 import { newNode, type Buffers, type Plan, type PlanNode } from './types.ts';
 
 /** A line of the plan with its number in the input (1-based). */
-interface Line { no: number; text: string }
+export interface Line { no: number; text: string }
+
+/** Leading spaces of a line (a loop: it runs for every line of plans with tens of thousands). */
+function leadingSpaces(t: string): number {
+  let i = 0;
+  while (i < t.length && t.charCodeAt(i) === 32) i++;
+  return i;
+}
 
 const HEAD_RE = /^(?<head>.+?)(?:\s+\(cost=(?<sc>-?[\d.]+)\.\.(?<tc>-?[\d.]+) rows=(?<pr>[\d.]+) width=(?<pw>\d+)\))?(?:\s+\((?:actual (?:time=(?<as>[\d.]+)\.\.(?<at>[\d.]+) )?rows=(?<ar>[\d.]+) loops=(?<al>\d+)|(?<never>never executed))\))?\s*$/;
 const LABEL_RE = /^(?<kind>InitPlan|SubPlan)\s+\d+(?:\s+\(returns [^)]*\))?$|^CTE\s+(?<cte>.+)$/;
@@ -14,20 +21,27 @@ export function unframe(input: string): Line[] {
   const raw = input.replace(/^\uFEFF/, '').split(/\r?\n/).map((text, i) => ({ no: i + 1, text }));
   const out: Line[] = [];
   for (const l of raw) {
-    let t = l.text;
-    // Borders of \pset border 2 (ascii or unicode) around each row.
-    if (/^\s*[|│]/.test(t) && /[|│]\s*$/.test(t)) t = t.replace(/^\s*[|│] ?/, '').replace(/ ?[|│]\s*$/, '');
-    if (/^\s*QUERY PLAN\s*$/.test(t)) continue;
-    if (/^\s*[-─+┼═╪]{3,}\s*$/.test(t) || /^\s*[+┌└├][-─+┬┴┼]+[+┐┘┤]\s*$/.test(t)) continue;
-    if (/^\s*\(\d+ rows?\)\s*$/.test(t)) continue;
+    let t = l.text.trimEnd();
+    if (t === '') continue;
+    const first = t.charAt(leadingSpaces(t));
+    // Framing lines start with a border, a rule, "QUERY PLAN" or "(": the regular expressions run only then.
+    if ('|│-─+┼═╪┌└├Q('.includes(first)) {
+      // Borders of \pset border 2 (ascii or unicode) around each row.
+      if (/^\s*[|│]/.test(t) && /[|│]$/.test(t)) t = t.replace(/^\s*[|│] ?/, '').replace(/ ?[|│]$/, '').trimEnd();
+      if (/^\s*QUERY PLAN$/.test(t)) continue;
+      if (/^\s*[-─+┼═╪]{3,}$/.test(t) || /^\s*[+┌└├][-─+┬┴┼]+[+┐┘┤]$/.test(t)) continue;
+      if (/^\s*\(\d+ rows?\)$/.test(t)) continue;
+    }
     // A row psql continues on the next line ends with `+`.
-    t = t.replace(/\s\+$/, '').replace(/\s+$/, '');
+    if (t.endsWith('+') && /\s\+$/.test(t)) t = t.slice(0, -1).trimEnd();
     if (t.trim() === '') continue;
     out.push({ no: l.no, text: t });
   }
   // psql's aligned output indents every row by one space: keep relative indentation only.
-  const common = Math.min(...out.map((l) => /^ */.exec(l.text)![0].length));
-  return out.map((l) => ({ no: l.no, text: l.text.slice(Number.isFinite(common) ? common : 0) }));
+  let common = Infinity;
+  for (const l of out) common = Math.min(common, leadingSpaces(l.text));
+  if (common > 0 && Number.isFinite(common)) for (const l of out) l.text = l.text.slice(common);
+  return out;
 }
 
 const n = (s: string | undefined): number | undefined => (s === undefined ? undefined : Number(s));
@@ -40,16 +54,20 @@ const NODE_TYPES = new Set([
   'Materialize', 'Memoize', 'Sort', 'Incremental Sort', 'Group', 'Aggregate', 'WindowAgg', 'Unique', 'SetOp', 'LockRows', 'Limit', 'Hash',
 ]);
 
+const BUFFER_RE = /(shared|local|temp)|(hit|read|dirtied|written)=(\d+)/g;
+const BUFFER_KEY: Record<string, keyof Buffers> = {
+  sharedhit: 'sharedHit', sharedread: 'sharedRead', shareddirtied: 'sharedDirtied', sharedwritten: 'sharedWritten',
+  localhit: 'localHit', localread: 'localRead', localdirtied: 'localDirtied', localwritten: 'localWritten', tempread: 'tempRead', tempwritten: 'tempWritten',
+};
+
 function parseBuffers(value: string, into: Buffers): void {
   // shared hit=5 read=2 dirtied=1 written=3, local hit=1, temp read=4 written=5
-  for (const part of value.split(',')) {
-    const m = /^\s*(shared|local|temp)\s+(.*)$/.exec(part);
-    if (!m) continue;
-    for (const kv of m[2].trim().split(/\s+/)) {
-      const [k, v] = kv.split('=');
-      const key = `${m[1]}${k.charAt(0).toUpperCase()}${k.slice(1)}` as keyof Buffers;
-      if (key in into && v !== undefined) into[key] = Number(v);
-    }
+  let kind = '';
+  BUFFER_RE.lastIndex = 0;
+  for (let m = BUFFER_RE.exec(value); m; m = BUFFER_RE.exec(value)) {
+    if (m[1]) { kind = m[1]; continue; }
+    const key = BUFFER_KEY[kind + m[2]];
+    if (key) into[key] = Number(m[3]);
   }
 }
 
@@ -98,10 +116,14 @@ const NODE_NUMBERS: [string, keyof PlanNode][] = [
 
 /** Parses EXPLAIN's TEXT output (with or without psql's framing). */
 export function parseTextPlan(input: string): Plan {
-  const lines = unframe(input);
+  return parseTextLines(unframe(input));
+}
+
+/** Parses unframed lines of EXPLAIN's TEXT output. */
+export function parseTextLines(lines: Line[]): Plan {
   if (lines.length === 0) throw new ExplainError('PGFLEET_EXPLAIN_EMPTY', 'no plan in the input');
   const plan: Plan = { format: 'text', root: newNode('?', '?'), triggers: [], settings: {} };
-  const indent = (l: Line) => /^ */.exec(l.text)![0].length;
+  const indent = (l: Line) => leadingSpaces(l.text);
   /** Open nodes: a node's properties and children start at its text column + 2. */
   const stack: { node: PlanNode; col: number }[] = [];
   let label: { col: number; relationship: string; name: string } | undefined;
@@ -176,12 +198,14 @@ export function parseTextPlan(input: string): Plan {
     }
     while (stack.length > 1 && stack[stack.length - 1].col + 2 > col) stack.pop();
     const owner = stack[stack.length - 1];
-    const lm = LABEL_RE.exec(text);
+    const c0 = text.charCodeAt(0);
+    // InitPlan, SubPlan, CTE: the label regular expression runs only on lines starting with I, S or C.
+    const lm = c0 === 73 || c0 === 83 || c0 === 67 ? LABEL_RE.exec(text) : null;
     if (lm) {
       label = { col, relationship: lm.groups!.kind ?? 'InitPlan', name: lm.groups!.cte !== undefined ? `CTE ${lm.groups!.cte}` : text.replace(/\s+\(returns [^)]*\)$/, '') };
       continue;
     }
-    if (/^Worker \d+:/.test(text)) {
+    if (c0 === 87 && /^Worker \d+:/.test(text)) {
       // Per-worker figures (VERBOSE), and the lines under them, are the worker's, not the node's.
       owner.node.props[text.slice(0, text.indexOf(':'))] = text.slice(text.indexOf(':') + 1).trim();
       skipDeeperThan = col;
