@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { startServer } from '../src/server/index.ts';
 import { runPgfleet, startTestPostgres, tempDir } from './harness/index.ts';
 
 const dir = tempDir();
@@ -16,11 +17,13 @@ async function explain(args: string[]): Promise<{ code: number | null; out: stri
   return { code, out: p.output() };
 }
 
+let text = '';
+let json = '';
+let cliReport: unknown;
+
 test('pgfleet explain reads a plan from a file, TEXT or JSON, and prints the time per node and the hints', async () => {
   const pg = await startTestPostgres(18);
   const sql = postgres(pg.url, { max: 1, onnotice: () => {} });
-  let text: string;
-  let json: string;
   try {
     await sql.unsafe(`CREATE TABLE orders (id int, status text, pad text);
       INSERT INTO orders SELECT g, CASE WHEN g % 1000 = 0 THEN 'open' ELSE 'done' END, repeat('x', 40) FROM generate_series(1, 100000) g; ANALYZE orders;`);
@@ -49,6 +52,7 @@ test('pgfleet explain reads a plan from a file, TEXT or JSON, and prints the tim
   assert.deepEqual([a.root.nodeType, a.root.relationName, a.root.actualRows, a.root.loops, a.root.children.length], ['Seq Scan', 'orders', 100, 1, 0]);
   assert.ok(a.root.inclusiveTime > 0 && a.root.exclusiveTime === a.root.inclusiveTime && a.root.inclusiveTime <= a.executionTime);
   assert.equal(a.hints[0].code, 'seq_scan_filter');
+  cliReport = a;
   assert.ok(a.hints[0].savingMs > 0 && a.hints[0].savingMs <= a.root.exclusiveTime);
 });
 
@@ -63,4 +67,24 @@ test('pgfleet explain on input that is not a plan: exit 1 and a message with the
   const two = await explain(['a', 'b']);
   assert.equal(two.code, 2);
   assert.match(two.out, /one file at most, got 2/);
+});
+
+test('POST /api/v1/explain answers what the CLI prints; a body that is not a plan is a 400 with the line and column', async () => {
+  const store = await startTestPostgres(18);
+  const server = await startServer({ role: 'api', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7 });
+  try {
+    const post = (body: unknown) => fetch(`${server.url}/api/v1/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const fromJson = await post({ plan: json });
+    assert.equal(fromJson.status, 200);
+    assert.deepEqual(await fromJson.json(), cliReport);
+    const fromText = await (await post({ plan: text })).json() as { root: { nodeType: string; actualRows: number }; hints: { code: string }[] };
+    assert.deepEqual([fromText.root.nodeType, fromText.root.actualRows, fromText.hints[0].code], ['Seq Scan', 100, 'seq_scan_filter']);
+    const bad = await post({ plan: 'Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)\n  ->  nonsense here' });
+    assert.equal(bad.status, 400);
+    assert.match((await bad.json() as { message: string }).message, /^plan: line 2, column \d+: expected a plan node/);
+    assert.equal((await post({ nope: 1 })).status, 400);
+  } finally {
+    await server.stop();
+    await store.destroy();
+  }
 });

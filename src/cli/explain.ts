@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { readFileSync } from 'node:fs';
-import { analyzePlan, ExplainError, parseExplain, planHints, type AnalyzedNode } from '../explain/index.ts';
+import { analyzePlan, ExplainError, explainReport, parseExplain, planHints, type AnalyzedNode } from '../explain/index.ts';
 import type { FieldSpec } from './config.ts';
 
 export const ExplainConfig = Type.Object({
@@ -13,20 +13,6 @@ export const EXPLAIN_FIELDS: FieldSpec[] = [
   { key: 'file', flag: 'file', type: 'string', description: 'the plan (EXPLAIN output, TEXT or JSON, psql framing allowed); - or nothing reads standard input; also the first argument' },
   { key: 'json', flag: 'json', type: 'boolean', description: 'print the analysis as JSON' },
 ];
-
-const ms = (v: number | null): number | null => (v === null ? null : Math.round(v * 1000) / 1000);
-
-/** A node of --json: what it is, its rows and loops, its time over all loops. */
-function jsonNode(a: AnalyzedNode): Record<string, unknown> {
-  const n = a.node;
-  return {
-    nodeType: n.nodeType, label: n.label, ...(n.relationName ? { relationName: n.relationName } : {}), ...(n.indexName ? { indexName: n.indexName } : {}),
-    ...(n.subplanName ? { subplanName: n.subplanName } : {}),
-    actualRows: n.actualRows ?? null, planRows: n.planRows ?? null, loops: n.actualLoops ?? null,
-    inclusiveTime: ms(a.inclusiveMs), exclusiveTime: ms(a.exclusiveMs), ...(a.uncertain ? { uncertain: true } : {}),
-    children: a.children.map(jsonNode),
-  };
-}
 
 /** `pgfleet explain FILE [--json]`: the plan's time per node and its hints; exit 1 with the reason on unreadable input. */
 export async function runExplain(cfg: ExplainConfig): Promise<number> {
@@ -48,10 +34,7 @@ export async function runExplain(cfg: ExplainConfig): Promise<number> {
   const hints = planHints(analysis);
   const { plan } = analysis;
   if (cfg.json) {
-    process.stdout.write(`${JSON.stringify({
-      planningTime: plan.planningTime ?? null, executionTime: plan.executionTime ?? null, root: jsonNode(analysis.root),
-      hints: hints.map((h) => ({ code: h.code, nodeType: h.nodeType, where: h.where, message: h.message, evidence: h.evidence, savingMs: h.savingMs, advice: h.advice })),
-    }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(explainReport(analysis, hints), null, 2)}\n`);
     return 0;
   }
   const out: string[] = [];
@@ -59,7 +42,7 @@ export async function runExplain(cfg: ExplainConfig): Promise<number> {
   out.push(`planning ${plan.planningTime ?? '—'} ms, execution ${plan.executionTime ?? '—'} ms, ${analysis.nodes.length} nodes`);
   const walk = (a: AnalyzedNode, depth: number) => {
     const share = total && a.exclusiveMs !== null ? ` ${((a.exclusiveMs / total) * 100).toFixed(1).padStart(5)} %` : '';
-    const time = a.exclusiveMs !== null ? `${ms(a.exclusiveMs)!.toFixed(3).padStart(10)} ms${share}` : '      (no timing)';
+    const time = a.exclusiveMs !== null ? `${a.exclusiveMs.toFixed(3).padStart(10)} ms${share}` : '      (no timing)';
     const n = a.node;
     const target = n.relationName ?? n.cteName ?? n.functionName ?? n.indexName;
     const rows = n.actualRows !== undefined ? `  rows ${n.actualRows}/${n.planRows ?? '?'} planned × ${n.actualLoops} loops` : '';

@@ -15,6 +15,7 @@ import metricsRoutes from './routes/metrics.ts';
 import objectsRoutes from './routes/objects.ts';
 import seriesRoutes from './routes/series.ts';
 import settingsRoutes from './routes/settings.ts';
+import explainRoutes from './routes/explain.ts';
 import topologyRoutes from './routes/topology.ts';
 import statementsRoutes from './routes/statements.ts';
 import storeRoutes from './routes/store.ts';
@@ -60,6 +61,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
         { name: 'health', description: 'Server health' },
         { name: 'objects', description: 'Tables and indexes' },
         { name: 'settings', description: 'Server settings and their changes over time' },
+        { name: 'explain', description: 'EXPLAIN plans: time per node and hints' },
         { name: 'topology', description: 'Clusters: who streams from whom, lag, slots, role changes' },
         { name: 'prometheus', description: 'The fleet as a Prometheus scrape target' },
       ],
@@ -77,6 +79,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(metricsRoutes, ctx);
   await app.register(objectsRoutes, ctx);
   await app.register(settingsRoutes, ctx);
+  await app.register(explainRoutes, ctx);
   await app.register(topologyRoutes, ctx);
   await app.register(ingestRoutes, ctx);
 
