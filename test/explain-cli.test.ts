@@ -1,4 +1,4 @@
-// `pgfleet explain FILE [--json]` as a user runs it: a plan from a real PostgreSQL 18 in, the
+// `pgfleet explain FILE [--json]`, POST /api/v1/explain and the console's EXPLAIN page, as a user runs them: a plan from a real PostgreSQL 18 in, the
 // time per node and the hints out; unreadable input is a clear message and exit code 1.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -6,7 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { startServer } from '../src/server/index.ts';
-import { runPgfleet, startTestPostgres, tempDir } from './harness/index.ts';
+import { launchChromium, runPgfleet, startTestPostgres, tempDir, type TestBrowser } from './harness/index.ts';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
+let browser: TestBrowser | undefined;
 
 const dir = tempDir();
 after(() => dir.remove());
@@ -19,6 +24,7 @@ async function explain(args: string[]): Promise<{ code: number | null; out: stri
 
 let text = '';
 let json = '';
+let joinText = '';
 let cliReport: unknown;
 
 test('pgfleet explain reads a plan from a file, TEXT or JSON, and prints the time per node and the hints', async () => {
@@ -32,6 +38,8 @@ test('pgfleet explain reads a plan from a file, TEXT or JSON, and prints the tim
       .map((r) => { const v = Object.values(r)[0]; return typeof v === 'string' ? v : JSON.stringify(v); }).join('\n');
     text = await run('TEXT');
     json = await run('JSON');
+    joinText = (await sql.unsafe("EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM orders o JOIN orders p ON p.id = o.id WHERE o.status = 'open'"))
+      .map((r) => Object.values(r)[0] as string).join('\n');
   } finally {
     await sql.end({ timeout: 1 });
     await pg.destroy();
@@ -71,7 +79,7 @@ test('pgfleet explain on input that is not a plan: exit 1 and a message with the
 
 test('POST /api/v1/explain answers what the CLI prints; a body that is not a plan is a 400 with the line and column', async () => {
   const store = await startTestPostgres(18);
-  const server = await startServer({ role: 'api', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7 });
+  const server = await startServer({ role: 'api', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7, webDir: fileURLToPath(new URL('../web/dist', import.meta.url)) });
   try {
     const post = (body: unknown) => fetch(`${server.url}/api/v1/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const fromJson = await post({ plan: json });
@@ -83,7 +91,30 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     assert.equal(bad.status, 400);
     assert.match((await bad.json() as { message: string }).message, /^plan: line 2, column \d+: expected a plan node/);
     assert.equal((await post({ nope: 1 })).status, 400);
+
+    // The console's page: paste, analyse, the hints, the icicle graph, the tree with the costliest path marked.
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await launchChromium();
+    const page = await browser.context.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${server.url}/explain`);
+    await page.locator('[data-testid="plan-input"]').fill(joinText);
+    await page.locator('[data-testid="analyze"]').click();
+    await page.locator('[data-testid="plan-node"]').first().waitFor({ timeout: 30_000 });
+    const api = await (await post({ plan: joinText })).json() as { root: unknown; hints: { code: string }[] };
+    const count = (n: { children: unknown[] }): number => 1 + n.children.reduce<number>((s, c) => s + count(c as { children: unknown[] }), 0);
+    assert.equal(await page.locator('[data-testid="plan-node"]').count(), count(api.root as { children: unknown[] }));
+    assert.equal(await page.locator('[data-testid="plan-node"]').first().getAttribute('data-hot'), 'true');
+    assert.ok(await page.locator('[data-testid="icicle-block"]').count() >= 2);
+    assert.deepEqual(await page.locator('[data-testid="hints"] li').evaluateAll((li) => li.map((x) => x.getAttribute('data-code'))), api.hints.map((h) => h.code));
+    await page.screenshot({ path: join(ARTIFACTS, 'explain.png'), fullPage: true });
+    await page.locator('[data-testid="plan-input"]').fill('this is not a plan');
+    await page.locator('[data-testid="analyze"]').click();
+    await page.getByText(/line 1, column 1: expected a plan node/).waitFor({ timeout: 10_000 });
+    assert.deepEqual(errors, []);
   } finally {
+    await browser?.close();
     await server.stop();
     await store.destroy();
   }

@@ -8,6 +8,7 @@ import { QueryPage } from './pages/QueryPage.tsx';
 import { SettingsPage } from './pages/SettingsPage.tsx';
 import { StorePage } from './pages/StorePage.tsx';
 import { ClusterPage } from './pages/ClusterPage.tsx';
+import { ExplainPage } from './pages/ExplainPage.tsx';
 import { Link, matchRoute, usePath } from './router.tsx';
 import { useTheme } from './theme.ts';
 
@@ -26,6 +27,7 @@ export function App() {
       {route.page === 'instance' && route.tab === 'settings' && <SettingsPage key={route.id} id={route.id} />}
       {route.page === 'query' && <QueryPage key={`${route.id}/${route.queryid}`} id={route.id} queryid={route.queryid} />}
       {route.page === 'store' && <StorePage />}
+      {route.page === 'explain' && <ExplainPage />}
       {route.page === 'cluster' && <ClusterPage key={`${route.namespace}/${route.cluster}`} namespace={route.namespace} cluster={route.cluster} />}
       {route.page === 'not-found' && (
         <main className="page">

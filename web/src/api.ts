@@ -476,3 +476,31 @@ export interface Topology {
 export function fetchTopology(namespace: string, cluster: string, from: number, to: number, signal?: AbortSignal): Promise<Topology> {
   return getJson<Topology>(`/api/v1/clusters/${encodeURIComponent(namespace)}/${encodeURIComponent(cluster)}/topology?from=${Math.round(from)}&to=${Math.round(to)}`, signal);
 }
+
+/** A node of POST /api/v1/explain's answer: times in ms over all loops. */
+export interface ExplainNode {
+  nodeType: string;
+  label: string;
+  relationName?: string;
+  indexName?: string;
+  subplanName?: string;
+  actualRows: number | null;
+  planRows: number | null;
+  loops: number | null;
+  inclusiveTime: number | null;
+  exclusiveTime: number | null;
+  uncertain?: true;
+  children: ExplainNode[];
+}
+
+export interface ExplainReport {
+  planningTime: number | null;
+  executionTime: number | null;
+  root: ExplainNode;
+  hints: { code: string; nodeType: string | null; where: string; message: string; evidence: Record<string, number | string>; savingMs: number; advice: string }[];
+}
+
+/** POST /api/v1/explain: the plan's time per node and its hints. */
+export function analyzeExplain(plan: string, signal?: AbortSignal): Promise<ExplainReport> {
+  return getJson<ExplainReport>('/api/v1/explain', signal, { method: 'POST', body: JSON.stringify({ plan }) });
+}

@@ -10,6 +10,7 @@ export function TopBar({ theme, onTheme }: { theme: Theme; onTheme: (t: Theme) =
       <nav>
         <Link to="/">Fleet</Link>
         <Link to="/store">Store</Link>
+        <Link to="/explain">Explain</Link>
       </nav>
       <button type="button" className="theme-toggle" data-testid="theme-toggle" onClick={() => onTheme(next)} title={`switch to the ${next} theme`}>
         {next} theme
