@@ -92,6 +92,20 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     assert.match((await bad.json() as { message: string }).message, /^plan: line 2, column \d+: expected a plan node/);
     assert.equal((await post({ nope: 1 })).status, 400);
 
+    // Saved plans: a link inside the installation gives back the text and the same analysis.
+    const save = (body: unknown) => fetch(`${server.url}/api/v1/explain/plans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const created = await save({ plan: json, query: "SELECT * FROM orders WHERE status = 'open'" });
+    assert.equal(created.status, 201);
+    const { id, title } = await created.json() as { id: string; title: string };
+    assert.match(id, /^[A-Za-z0-9_-]{22}$/);
+    assert.match(title, /^Seq Scan on orders \(\d+(\.\d+)? ms\)$/);
+    const back = await (await fetch(`${server.url}/api/v1/explain/plans/${id}`)).json() as { plan: string; query: string; report: unknown };
+    assert.deepEqual([back.plan, back.query, back.report], [json, "SELECT * FROM orders WHERE status = 'open'", cliReport]);
+    assert.equal((await save({ plan: 'not a plan' })).status, 400);
+    const list = await (await fetch(`${server.url}/api/v1/explain/plans`)).json() as { plans: { id: string }[] };
+    assert.deepEqual(list.plans.map((p) => p.id), [id], 'a refused plan is not saved');
+    assert.equal((await fetch(`${server.url}/api/v1/explain/plans/nope`)).status, 404);
+
     // The console's page: paste, analyse, the hints, the icicle graph, the tree with the costliest path marked.
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await launchChromium();
@@ -109,6 +123,14 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     assert.ok(await page.locator('[data-testid="icicle-block"]').count() >= 2);
     assert.deepEqual(await page.locator('[data-testid="hints"] li').evaluateAll((li) => li.map((x) => x.getAttribute('data-code'))), api.hints.map((h) => h.code));
     await page.screenshot({ path: join(ARTIFACTS, 'explain.png'), fullPage: true });
+    // Save and link: the link opens the same plan and analysis.
+    await page.locator('[data-testid="save-plan"]').click();
+    await page.waitForURL(/\/explain\/[A-Za-z0-9_-]{22}$/);
+    const link = page.url();
+    await page.goto(link);
+    await page.locator('[data-testid="plan-node"]').first().waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('[data-testid="plan-node"]').count(), count(api.root as { children: unknown[] }));
+    assert.equal(await page.locator('[data-testid="plan-input"]').inputValue(), joinText);
     await page.locator('[data-testid="plan-input"]').fill('this is not a plan');
     await page.locator('[data-testid="analyze"]').click();
     await page.getByText(/line 1, column 1: expected a plan node/).waitFor({ timeout: 10_000 });

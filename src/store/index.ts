@@ -8,6 +8,7 @@ import { Rollups } from './rollups.ts';
 import { Compactor } from './compaction.ts';
 import { StoreSize } from './store-size.ts';
 import { SettingsStore } from './settings.ts';
+import { ExplainPlanStore } from './explain-plans.ts';
 
 export * from './errors.ts';
 export * from './timeseries.ts';
@@ -20,6 +21,7 @@ export { Compactor, COMPACT_AFTER_MS, type CompactedDay } from './compaction.ts'
 export { Rollups, ROLLUP_GRACE_MS, type RollupRun, type RollupResolution } from './rollups.ts';
 export * from './statements.ts';
 export { SettingsStore, type SettingsMessage } from './settings.ts';
+export { ExplainPlanStore, type StoredPlan } from './explain-plans.ts';
 export * from './settings-state.ts';
 export * from './store-size.ts';
 export * from './store-size-report.ts';
@@ -33,6 +35,8 @@ export interface Store {
   statements: StatementStore;
   /** Server settings over time. */
   settings: SettingsStore;
+  /** EXPLAIN plans saved for a link. */
+  explainPlans: ExplainPlanStore;
   rollups: Rollups;
   compactor: Compactor;
   /** The store's own size, its history and forecast. */
@@ -63,6 +67,7 @@ export async function openStore(url: string | undefined, opts: StoreOptions = {}
     timeseries: new PgTimeseriesStore(sql),
     statements: new StatementStore(sql),
     settings: new SettingsStore(sql),
+    explainPlans: new ExplainPlanStore(sql),
     rollups: new Rollups(sql),
     compactor: new Compactor(sql),
     size: new StoreSize(sql),

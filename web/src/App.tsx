@@ -27,7 +27,7 @@ export function App() {
       {route.page === 'instance' && route.tab === 'settings' && <SettingsPage key={route.id} id={route.id} />}
       {route.page === 'query' && <QueryPage key={`${route.id}/${route.queryid}`} id={route.id} queryid={route.queryid} />}
       {route.page === 'store' && <StorePage />}
-      {route.page === 'explain' && <ExplainPage />}
+      {route.page === 'explain' && <ExplainPage key={route.id ?? ''} id={route.id} />}
       {route.page === 'cluster' && <ClusterPage key={`${route.namespace}/${route.cluster}`} namespace={route.namespace} cluster={route.cluster} />}
       {route.page === 'not-found' && (
         <main className="page">

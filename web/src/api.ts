@@ -504,3 +504,20 @@ export interface ExplainReport {
 export function analyzeExplain(plan: string, signal?: AbortSignal): Promise<ExplainReport> {
   return getJson<ExplainReport>('/api/v1/explain', signal, { method: 'POST', body: JSON.stringify({ plan }) });
 }
+
+export interface SavedPlan { id: string; created_at: number; title: string; query: string | null; plan: string; report: ExplainReport }
+
+/** Saves a plan for a link inside the installation. */
+export function savePlan(plan: string): Promise<Omit<SavedPlan, 'plan'>> {
+  return getJson('/api/v1/explain/plans', undefined, { method: 'POST', body: JSON.stringify({ plan }) });
+}
+
+/** A saved plan with its analysis. */
+export function fetchSavedPlan(id: string, signal?: AbortSignal): Promise<SavedPlan> {
+  return getJson<SavedPlan>(`/api/v1/explain/plans/${encodeURIComponent(id)}`, signal);
+}
+
+/** The newest saved plans. */
+export function fetchSavedPlans(signal?: AbortSignal): Promise<{ plans: { id: string; created_at: number; title: string; bytes: number }[] }> {
+  return getJson('/api/v1/explain/plans?limit=20', signal);
+}

@@ -41,7 +41,7 @@ export type Route =
   | { page: 'instance'; id: string; tab: InstanceTab }
   | { page: 'query'; id: string; queryid: string }
   | { page: 'store' }
-  | { page: 'explain' }
+  | { page: 'explain'; id?: string }
   | { page: 'cluster'; namespace: string; cluster: string }
   | { page: 'not-found' };
 
@@ -50,6 +50,8 @@ export function matchRoute(path: string): Route {
   if (path === '/' || path === '') return { page: 'fleet' };
   if (path === '/store' || path === '/store/') return { page: 'store' };
   if (path === '/explain' || path === '/explain/') return { page: 'explain' };
+  const e = /^\/explain\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
+  if (e) return { page: 'explain', id: e[1] };
   const m = /^\/instances\/([^/]+)(?:\/(queries|activity|objects|settings))?\/?$/.exec(path);
   if (m) return { page: 'instance', id: decodeURIComponent(m[1]), tab: (m[2] as InstanceTab | undefined) ?? 'dashboard' };
   const c = /^\/clusters\/([^/]+)\/([^/]+)\/?$/.exec(path);

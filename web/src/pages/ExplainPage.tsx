@@ -1,9 +1,12 @@
 // `/explain`: paste an EXPLAIN plan (TEXT or JSON, psql framing allowed) and read where the time went:
 // the hints ranked by what they could save, an icicle graph of exclusive time, and the tree with
 // each node's time, rows and estimate; the costliest path is marked. Nothing is stored.
-import { useState } from 'react';
-import { analyzeExplain, type ExplainNode, type ExplainReport } from '../api.ts';
+import { useEffect, useState } from 'react';
+import { analyzeExplain, fetchSavedPlan, fetchSavedPlans, savePlan, type ExplainNode, type ExplainReport } from '../api.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { formatAgo } from '../format.ts';
+import { Link, navigate } from '../router.tsx';
+import { useFetch } from '../use-fetch.ts';
 
 interface Flat { node: ExplainNode; depth: number; id: string; hot: boolean }
 
@@ -58,11 +61,26 @@ function Icicle({ root, total }: { root: ExplainNode; total: number }) {
   );
 }
 
-export function ExplainPage() {
+export function ExplainPage({ id }: { id?: string }) {
   const [input, setInput] = useState('');
   const [report, setReport] = useState<ExplainReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [savedAs, setSavedAs] = useState<string | undefined>(id);
+  const saved = useFetch((signal) => fetchSavedPlans(signal), [savedAs]);
+  // A saved plan's link: its text in the box, its analysis below.
+  useEffect(() => {
+    if (!id) return;
+    const ctl = new AbortController();
+    fetchSavedPlan(id, ctl.signal).then((p) => { setInput(p.plan); setReport(p.report); setError(null); },
+      (err: unknown) => { if (!ctl.signal.aborted) setError(err instanceof Error ? err.message : String(err)); });
+    return () => ctl.abort();
+  }, [id]);
+  const save = () => {
+    setBusy(true);
+    savePlan(input).then((p) => { setSavedAs(p.id); navigate(`/explain/${p.id}`); }, (err: unknown) => setError(err instanceof Error ? err.message : String(err)))
+      .finally(() => setBusy(false));
+  };
   const analyze = () => {
     setBusy(true);
     analyzeExplain(input).then((r) => { setReport(r); setError(null); }, (err: unknown) => { setReport(null); setError(err instanceof Error ? err.message : String(err)); })
@@ -78,7 +96,15 @@ export function ExplainPage() {
         placeholder="Seq Scan on orders  (cost=0.00..1693.00 rows=100 width=51) (actual time=0.010..9.870 rows=100 loops=1) …" />
       <div className="toolbar">
         <button type="button" className="primary" data-testid="analyze" disabled={busy || input.trim() === ''} onClick={analyze}>{busy ? 'analysing…' : 'Analyse'}</button>
+        <button type="button" data-testid="save-plan" disabled={busy || input.trim() === ''} onClick={save} title="keep the plan in pgfleet's store and get a link to it">Save and link</button>
+        {savedAs && <span className="muted" data-testid="saved-link">link: <Link to={`/explain/${savedAs}`}>{`${window.location.origin}/explain/${savedAs}`}</Link></span>}
       </div>
+      {(saved.data?.plans.length ?? 0) > 0 && (
+        <details className="saved-plans" data-testid="saved-plans">
+          <summary>{saved.data!.plans.length} saved plan{saved.data!.plans.length === 1 ? '' : 's'}</summary>
+          <ul>{saved.data!.plans.map((p) => <li key={p.id}><Link to={`/explain/${p.id}`}>{p.title}</Link> <span className="muted">{formatAgo(p.created_at, Date.now())}</span></li>)}</ul>
+        </details>
+      )}
       {error && <ErrorBanner message={error} />}
       {report && (
         <>

@@ -18,27 +18,71 @@ const Hint = Type.Object({
   evidence: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])), savingMs: Type.Number(), advice: Type.String(),
 });
 
-export default async function explainRoutes(app: FastifyInstance, _ctx: ApiContext): Promise<void> {
+const Report = Type.Object({ planningTime: Ms, executionTime: Ms, root: Node, hints: Type.Array(Hint) });
+const PlanBody = {
+  plan: Type.String({ minLength: 1, description: 'EXPLAIN output as printed or pasted' }),
+};
+
+/** The report of a plan; input that is not a plan is the caller's mistake (400), with where it stops being one. */
+function reportOf(plan: string) {
+  try {
+    const analysis = analyzePlan(parseExplain(plan));
+    return explainReport(analysis, planHints(analysis));
+  } catch (err) {
+    if (err instanceof ExplainError) throw new ApiError('PGFLEET_API_BAD_PARAM', `plan: ${err.message}`);
+    throw err;
+  }
+}
+
+/** A title for a saved plan: the root node's line. */
+function titleOf(report: ReturnType<typeof reportOf>): string {
+  const r = report.root;
+  return `${r.label}${r.relationName ? ` on ${r.relationName}` : ''}${report.executionTime !== null ? ` (${report.executionTime} ms)` : ''}`;
+}
+
+export default async function explainRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.post('/api/v1/explain', {
     // Plans of thousands of nodes in JSON run to megabytes.
     bodyLimit: 16 * 1024 * 1024,
     schema: {
       tags: ['explain'],
       summary: 'Analyze an EXPLAIN plan (TEXT or JSON, psql framing allowed): time per node and hints. Nothing is stored.',
-      body: Type.Object({ plan: Type.String({ minLength: 1, description: 'EXPLAIN output as printed or pasted' }) }, { additionalProperties: false }),
-      response: {
-        200: Type.Object({ planningTime: Ms, executionTime: Ms, root: Node, hints: Type.Array(Hint) }),
-        400: Type.Ref(ErrorReply), 413: Type.Ref(ErrorReply),
-      },
+      body: Type.Object(PlanBody, { additionalProperties: false }),
+      response: { 200: Report, 400: Type.Ref(ErrorReply), 413: Type.Ref(ErrorReply) },
+    },
+  }, async (req) => reportOf((req.body as { plan: string }).plan));
+
+  const Saved = Type.Object({ id: Type.String(), created_at: Type.Number(), title: Type.String(), query: Type.Union([Type.String(), Type.Null()]) });
+  app.post('/api/v1/explain/plans', {
+    bodyLimit: 16 * 1024 * 1024,
+    schema: {
+      tags: ['explain'], summary: 'Save a plan in the store for a link inside the installation; answers its id and analysis',
+      body: Type.Object({ ...PlanBody, query: Type.Optional(Type.String({ maxLength: 1_000_000 })), title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false }),
+      response: { 201: Type.Intersect([Saved, Type.Object({ report: Report })]), 400: Type.Ref(ErrorReply), 413: Type.Ref(ErrorReply) },
+    },
+  }, async (req, reply) => {
+    const body = req.body as { plan: string; query?: string; title?: string };
+    const report = reportOf(body.plan);
+    const saved = await ctx.store.explainPlans.save({ plan: body.plan, title: body.title ?? titleOf(report), ...(body.query ? { query: body.query } : {}) });
+    reply.status(201);
+    return { id: saved.id, created_at: saved.created_at, title: saved.title, query: saved.query, report };
+  });
+  app.get('/api/v1/explain/plans', {
+    schema: {
+      tags: ['explain'], summary: 'The saved plans, newest first (without their text)',
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ plans: Type.Array(Type.Object({ id: Type.String(), created_at: Type.Number(), title: Type.String(), bytes: Type.Integer() })) }), 400: Type.Ref(ErrorReply) },
+    },
+  }, async (req) => ({ plans: await ctx.store.explainPlans.list((req.query as { limit?: number }).limit ?? 50) }));
+  app.get('/api/v1/explain/plans/:id', {
+    schema: {
+      tags: ['explain'], summary: 'A saved plan: its text, query and analysis',
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      response: { 200: Type.Intersect([Saved, Type.Object({ plan: Type.String(), report: Report })]), 400: Type.Ref(ErrorReply), 404: Type.Ref(ErrorReply) },
     },
   }, async (req) => {
-    const { plan } = req.body as { plan: string };
-    try {
-      const analysis = analyzePlan(parseExplain(plan));
-      return explainReport(analysis, planHints(analysis));
-    } catch (err) {
-      if (err instanceof ExplainError) throw new ApiError('PGFLEET_API_BAD_PARAM', `plan: ${err.message}`);
-      throw err;
-    }
+    const saved = await ctx.store.explainPlans.get((req.params as { id: string }).id);
+    if (!saved) throw new ApiError('PGFLEET_API_NOT_FOUND', 'no saved plan has this id');
+    return { ...saved, report: reportOf(saved.plan) };
   });
 }
