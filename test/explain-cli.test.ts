@@ -25,6 +25,7 @@ async function explain(args: string[]): Promise<{ code: number | null; out: stri
 let text = '';
 let json = '';
 let joinText = '';
+let joinText2 = '';
 let cliReport: unknown;
 
 test('pgfleet explain reads a plan from a file, TEXT or JSON, and prints the time per node and the hints', async () => {
@@ -40,6 +41,11 @@ test('pgfleet explain reads a plan from a file, TEXT or JSON, and prints the tim
     json = await run('JSON');
     joinText = (await sql.unsafe("EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM orders o JOIN orders p ON p.id = o.id WHERE o.status = 'open'"))
       .map((r) => Object.values(r)[0] as string).join('\n');
+    // The same query planned another way, for the diff.
+    joinText2 = (await sql.begin(async (tx) => {
+      await tx.unsafe('SET LOCAL enable_hashjoin = off; SET LOCAL max_parallel_workers_per_gather = 0');
+      return tx.unsafe("EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM orders o JOIN orders p ON p.id = o.id WHERE o.status = 'open'");
+    })).map((r) => Object.values(r)[0] as string).join('\n');
   } finally {
     await sql.end({ timeout: 1 });
     await pg.destroy();
@@ -131,6 +137,19 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     await page.locator('[data-testid="plan-node"]').first().waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('[data-testid="plan-node"]').count(), count(api.root as { children: unknown[] }));
     assert.equal(await page.locator('[data-testid="plan-input"]').inputValue(), joinText);
+    // Two plans of the query side by side.
+    const diffRes = await fetch(`${server.url}/api/v1/explain/diff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: joinText, b: joinText2 }) });
+    const diff = await diffRes.json() as { rows: { status: string }[]; executionMs: [number, number] };
+    assert.ok(diff.rows.some((r) => r.status !== 'same') && diff.executionMs.every((x) => x > 0), JSON.stringify(diff).slice(0, 300));
+    const badDiff = await fetch(`${server.url}/api/v1/explain/diff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: joinText, b: 'nope' }) });
+    assert.equal(badDiff.status, 400);
+    assert.match((await badDiff.json() as { message: string }).message, /^b: line 1, column 1/);
+    await page.locator('summary', { hasText: 'Compare with another plan' }).click();
+    await page.locator('[data-testid="plan-input-b"]').fill(joinText2);
+    await page.locator('[data-testid="compare"]').click();
+    await page.locator('[data-testid="diff-row"]').first().waitFor({ timeout: 30_000 });
+    assert.deepEqual(await page.locator('[data-testid="diff-row"]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-status'))), diff.rows.map((r) => r.status));
+    await page.screenshot({ path: join(ARTIFACTS, 'explain-diff.png'), fullPage: true });
     await page.locator('[data-testid="plan-input"]').fill('this is not a plan');
     await page.locator('[data-testid="analyze"]').click();
     await page.getByText(/line 1, column 1: expected a plan node/).waitFor({ timeout: 10_000 });

@@ -6,6 +6,7 @@ export { parseTextPlan, unframe, baseType } from './parse-text.ts';
 export { analyzePlan, type Analysis, type AnalyzedNode } from './analyze.ts';
 export { planHints, filterColumns, HINT_CODES, type Hint, type HintCode } from './hints.ts';
 export { explainReport, type Report, type ReportNode } from './report.ts';
+export { diffPlans, type DiffRow, type DiffSide, type DiffStatus, type PlanDiff } from './diff.ts';
 import { ExplainError } from './errors.ts';
 import { parseJsonPlan } from './parse-json.ts';
 import { parseTextLines, unframe } from './parse-text.ts';

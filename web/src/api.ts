@@ -521,3 +521,16 @@ export function fetchSavedPlan(id: string, signal?: AbortSignal): Promise<SavedP
 export function fetchSavedPlans(signal?: AbortSignal): Promise<{ plans: { id: string; created_at: number; title: string; bytes: number }[] }> {
   return getJson('/api/v1/explain/plans?limit=20', signal);
 }
+
+export interface PlanDiffRow {
+  depth: number;
+  status: 'same' | 'changed' | 'only_a' | 'only_b';
+  a: { label: string; target: string | null; exclusiveMs: number | null; rows: number | null; loops: number | null; planRows: number | null } | null;
+  b: PlanDiffRow['a'];
+  deltaMs: number | null;
+}
+
+/** POST /api/v1/explain/diff: two plans node by node. */
+export function diffExplain(a: string, b: string, signal?: AbortSignal): Promise<{ executionMs: [number | null, number | null]; rows: PlanDiffRow[] }> {
+  return getJson('/api/v1/explain/diff', signal, { method: 'POST', body: JSON.stringify({ a, b }) });
+}

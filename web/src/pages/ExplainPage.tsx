@@ -2,7 +2,7 @@
 // the hints ranked by what they could save, an icicle graph of exclusive time, and the tree with
 // each node's time, rows and estimate; the costliest path is marked. Nothing is stored.
 import { useEffect, useState } from 'react';
-import { analyzeExplain, fetchSavedPlan, fetchSavedPlans, savePlan, type ExplainNode, type ExplainReport } from '../api.ts';
+import { analyzeExplain, diffExplain, fetchSavedPlan, fetchSavedPlans, savePlan, type ExplainNode, type ExplainReport, type PlanDiffRow } from '../api.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { formatAgo } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
@@ -67,6 +67,13 @@ export function ExplainPage({ id }: { id?: string }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [savedAs, setSavedAs] = useState<string | undefined>(id);
+  const [other, setOther] = useState('');
+  const [diff, setDiff] = useState<{ executionMs: [number | null, number | null]; rows: PlanDiffRow[] } | null>(null);
+  const compare = () => {
+    setBusy(true);
+    diffExplain(input, other).then((d) => { setDiff(d); setError(null); }, (err: unknown) => { setDiff(null); setError(err instanceof Error ? err.message : String(err)); })
+      .finally(() => setBusy(false));
+  };
   const saved = useFetch((signal) => fetchSavedPlans(signal), [savedAs]);
   // A saved plan's link: its text in the box, its analysis below.
   useEffect(() => {
@@ -105,7 +112,33 @@ export function ExplainPage({ id }: { id?: string }) {
           <ul>{saved.data!.plans.map((p) => <li key={p.id}><Link to={`/explain/${p.id}`}>{p.title}</Link> <span className="muted">{formatAgo(p.created_at, Date.now())}</span></li>)}</ul>
         </details>
       )}
+      <details className="saved-plans">
+        <summary>Compare with another plan of the same query</summary>
+        <textarea className="plan-input" data-testid="plan-input-b" value={other} onChange={(e) => setOther(e.target.value)} rows={8} spellCheck={false} placeholder="the other plan" />
+        <button type="button" data-testid="compare" disabled={busy || input.trim() === '' || other.trim() === ''} onClick={compare}>Compare</button>
+      </details>
       {error && <ErrorBanner message={error} />}
+      {diff && (
+        <>
+          <h3 className="section">Plan A ({ms(diff.executionMs[0])}) against plan B ({ms(diff.executionMs[1])})</h3>
+          <div className="table-wrap">
+            <table className="fleet statements" data-testid="plan-diff">
+              <thead><tr><th>plan A</th><th className="num">itself</th><th>plan B</th><th className="num">itself</th><th className="num">B − A</th></tr></thead>
+              <tbody>
+                {diff.rows.map((r, i) => (
+                  <tr key={i} data-testid="diff-row" data-status={r.status} className={r.status === 'same' ? undefined : 'row-warn'}>
+                    <td style={{ paddingLeft: 8 + r.depth * 18 }}>{r.a ? <>{r.a.label}{r.a.target ? <> on <code>{r.a.target}</code></> : null}</> : <span className="muted">—</span>}</td>
+                    <td className="num">{r.a ? ms(r.a.exclusiveMs) : ''}</td>
+                    <td style={{ paddingLeft: 8 + r.depth * 18 }}>{r.b ? <>{r.b.label}{r.b.target ? <> on <code>{r.b.target}</code></> : null}</> : <span className="muted">—</span>}</td>
+                    <td className="num">{r.b ? ms(r.b.exclusiveMs) : ''}</td>
+                    <td className="num">{r.deltaMs === null ? '' : `${r.deltaMs > 0 ? '+' : ''}${ms(r.deltaMs)}`}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
       {report && (
         <>
           <div className="store-summary" data-testid="explain-summary">

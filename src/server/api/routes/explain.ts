@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { analyzePlan, explainReport, ExplainError, HINT_CODES, parseExplain, planHints } from '../../../explain/index.ts';
+import { analyzePlan, diffPlans, explainReport, ExplainError, HINT_CODES, parseExplain, planHints } from '../../../explain/index.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { ErrorReply } from '../schemas.ts';
@@ -23,16 +23,22 @@ const PlanBody = {
   plan: Type.String({ minLength: 1, description: 'EXPLAIN output as printed or pasted' }),
 };
 
-/** The report of a plan; input that is not a plan is the caller's mistake (400), with where it stops being one. */
-function reportOf(plan: string) {
+/** The analysis of a plan; input that is not a plan is the caller's mistake (400), with where it stops being one. */
+function analysisOf(plan: string, field = 'plan') {
   try {
-    const analysis = analyzePlan(parseExplain(plan));
-    return explainReport(analysis, planHints(analysis));
+    return analyzePlan(parseExplain(plan));
   } catch (err) {
-    if (err instanceof ExplainError) throw new ApiError('PGFLEET_API_BAD_PARAM', `plan: ${err.message}`);
+    if (err instanceof ExplainError) throw new ApiError('PGFLEET_API_BAD_PARAM', `${field}: ${err.message}`);
     throw err;
   }
 }
+
+function reportOf(plan: string) {
+  const analysis = analysisOf(plan);
+  return explainReport(analysis, planHints(analysis));
+}
+
+const Side = Type.Union([Type.Object({ label: Type.String(), target: Type.Union([Type.String(), Type.Null()]), exclusiveMs: Ms, rows: Ms, loops: Ms, planRows: Ms }), Type.Null()]);
 
 /** A title for a saved plan: the root node's line. */
 function titleOf(report: ReturnType<typeof reportOf>): string {
@@ -51,6 +57,24 @@ export default async function explainRoutes(app: FastifyInstance, ctx: ApiContex
       response: { 200: Report, 400: Type.Ref(ErrorReply), 413: Type.Ref(ErrorReply) },
     },
   }, async (req) => reportOf((req.body as { plan: string }).plan));
+
+  app.post('/api/v1/explain/diff', {
+    bodyLimit: 32 * 1024 * 1024,
+    schema: {
+      tags: ['explain'], summary: 'Two plans of one query node by node: same, changed, only in one; where the exclusive time moved',
+      body: Type.Object({ a: Type.String({ minLength: 1 }), b: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          executionMs: Type.Array(Ms, { minItems: 2, maxItems: 2 }),
+          rows: Type.Array(Type.Object({ depth: Type.Integer(), status: Type.Union(['same', 'changed', 'only_a', 'only_b'].map((x) => Type.Literal(x))), a: Side, b: Side, deltaMs: Ms })),
+        }),
+        400: Type.Ref(ErrorReply), 413: Type.Ref(ErrorReply),
+      },
+    },
+  }, async (req) => {
+    const { a, b } = req.body as { a: string; b: string };
+    return diffPlans(analysisOf(a, 'a'), analysisOf(b, 'b'));
+  });
 
   const Saved = Type.Object({ id: Type.String(), created_at: Type.Number(), title: Type.String(), query: Type.Union([Type.String(), Type.Null()]) });
   app.post('/api/v1/explain/plans', {

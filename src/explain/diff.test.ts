@@ -1,0 +1,30 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { analyzePlan, diffPlans, parseExplain } from './index.ts';
+
+const A = `Hash Join  (cost=1.00..50.00 rows=10 width=8) (actual time=0.100..9.000 rows=10.00 loops=1)
+  Hash Cond: (o.id = c.id)
+  ->  Seq Scan on orders o  (cost=0.00..40.00 rows=1000 width=8) (actual time=0.010..7.000 rows=1000.00 loops=1)
+  ->  Hash  (cost=1.00..1.00 rows=10 width=4) (actual time=0.050..0.060 rows=10.00 loops=1)
+        ->  Seq Scan on customers c  (cost=0.00..1.00 rows=10 width=4) (actual time=0.005..0.030 rows=10.00 loops=1)
+Execution Time: 9.500 ms`;
+const B = `Nested Loop  (cost=0.29..20.00 rows=10 width=8) (actual time=0.020..0.900 rows=10.00 loops=1)
+  ->  Seq Scan on customers c  (cost=0.00..1.00 rows=10 width=4) (actual time=0.005..0.030 rows=10.00 loops=1)
+  ->  Index Scan using orders_pkey on orders o  (cost=0.29..1.90 rows=1 width=8) (actual time=0.070..0.080 rows=1.00 loops=10)
+        Index Cond: (id = c.id)
+Execution Time: 1.000 ms`;
+
+test('two plans of one query, node by node: what changed, what is only in one, where the time moved', () => {
+  const d = diffPlans(analyzePlan(parseExplain(A)), analyzePlan(parseExplain(B)));
+  assert.deepEqual(d.executionMs, [9.5, 1]);
+  assert.deepEqual(d.rows.map((r) => [r.depth, r.status, r.a?.label ?? null, r.a?.target ?? null, r.b?.label ?? null, r.b?.target ?? null]), [
+    [0, 'changed', 'Hash Join', null, 'Nested Loop', null],
+    [1, 'changed', 'Seq Scan', 'orders', 'Seq Scan', 'customers'],
+    [1, 'changed', 'Hash', null, 'Index Scan', 'orders'],
+    [2, 'only_a', 'Seq Scan', 'customers', null, null],
+  ]);
+  // The seq scan of orders (7 ms of its own) is gone: the time moved by -6.97 ms in that slot.
+  assert.ok(Math.abs(d.rows[1].deltaMs! - (0.03 - 7)) < 1e-9);
+  const same = diffPlans(analyzePlan(parseExplain(A)), analyzePlan(parseExplain(A)));
+  assert.ok(same.rows.every((r) => r.status === 'same' && r.deltaMs === 0));
+});
