@@ -1,4 +1,5 @@
 // Typed helpers for the REST API v1 (docs/api.md). The console talks to the server only through these.
+import type { PlanDiff, Report as ExplainReport } from '../../src/explain/index.ts';
 
 export const INSTANCE_STATUSES = ['up', 'stale', 'down', 'unknown'] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
@@ -477,28 +478,8 @@ export function fetchTopology(namespace: string, cluster: string, from: number, 
   return getJson<Topology>(`/api/v1/clusters/${encodeURIComponent(namespace)}/${encodeURIComponent(cluster)}/topology?from=${Math.round(from)}&to=${Math.round(to)}`, signal);
 }
 
-/** A node of POST /api/v1/explain's answer: times in ms over all loops. */
-export interface ExplainNode {
-  nodeType: string;
-  label: string;
-  relationName?: string;
-  indexName?: string;
-  subplanName?: string;
-  actualRows: number | null;
-  planRows: number | null;
-  loops: number | null;
-  inclusiveTime: number | null;
-  exclusiveTime: number | null;
-  uncertain?: true;
-  children: ExplainNode[];
-}
-
-export interface ExplainReport {
-  planningTime: number | null;
-  executionTime: number | null;
-  root: ExplainNode;
-  hints: { code: string; nodeType: string | null; where: string; message: string; evidence: Record<string, number | string>; savingMs: number; advice: string }[];
-}
+// The explain module is pure and its report is the API's answer: its types are used as they are.
+export type { ReportNode as ExplainNode, Report as ExplainReport, DiffRow as PlanDiffRow, PlanDiff } from '../../src/explain/index.ts';
 
 /** POST /api/v1/explain: the plan's time per node and its hints. */
 export function analyzeExplain(plan: string, signal?: AbortSignal): Promise<ExplainReport> {
@@ -522,15 +503,7 @@ export function fetchSavedPlans(signal?: AbortSignal): Promise<{ plans: { id: st
   return getJson('/api/v1/explain/plans?limit=20', signal);
 }
 
-export interface PlanDiffRow {
-  depth: number;
-  status: 'same' | 'changed' | 'only_a' | 'only_b';
-  a: { label: string; target: string | null; exclusiveMs: number | null; rows: number | null; loops: number | null; planRows: number | null } | null;
-  b: PlanDiffRow['a'];
-  deltaMs: number | null;
-}
-
 /** POST /api/v1/explain/diff: two plans node by node. */
-export function diffExplain(a: string, b: string, signal?: AbortSignal): Promise<{ executionMs: [number | null, number | null]; rows: PlanDiffRow[] }> {
+export function diffExplain(a: string, b: string, signal?: AbortSignal): Promise<PlanDiff> {
   return getJson('/api/v1/explain/diff', signal, { method: 'POST', body: JSON.stringify({ a, b }) });
 }
