@@ -128,8 +128,21 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     assert.equal(await page.locator('[data-testid="plan-node"]').first().getAttribute('data-hot'), 'true');
     assert.ok(await page.locator('[data-testid="icicle-block"]').count() >= 2);
     assert.deepEqual(await page.locator('[data-testid="hints"] li').evaluateAll((li) => li.map((x) => x.getAttribute('data-code'))), api.hints.map((h) => h.code));
+    // The grid: every node's own blocks; a click shows all the node printed.
+    const apiRoot = api.root as { exclusiveBuffers: { sharedHit: number; sharedRead: number }; props: Record<string, string> };
+    const firstRow = page.locator('[data-testid="plan-node"]').first();
+    assert.deepEqual([await firstRow.locator('[data-testid="own-hit"]').getAttribute('data-value'), await firstRow.locator('[data-testid="own-read"]').getAttribute('data-value')],
+      [String(apiRoot.exclusiveBuffers.sharedHit), String(apiRoot.exclusiveBuffers.sharedRead)]);
+    await page.locator('[data-testid="plan-node"]', { hasText: 'Hash Join' }).first().click();
+    await page.locator('[data-testid="node-detail"]').getByText('Hash Cond').waitFor({ timeout: 10_000 });
+    // Time by table and by node type, as the API sums them.
+    const sums = await (await post({ plan: joinText })).json() as { byTable: { key: string }[]; byNodeType: { key: string }[] };
+    assert.deepEqual(await page.locator('[data-testid="by-table"] tbody tr td:first-child').allTextContents(), sums.byTable.map((g) => g.key));
+    assert.deepEqual(await page.locator('[data-testid="by-node-type"] tbody tr td:first-child').allTextContents(), sums.byNodeType.map((g) => g.key));
     await page.screenshot({ path: join(ARTIFACTS, 'explain.png'), fullPage: true });
-    // Save and link: the link opens the same plan and analysis.
+    // Save and link, with the query: the link opens the same plan, query and analysis.
+    await page.locator('summary', { hasText: 'The query' }).click();
+    await page.locator('[data-testid="query-input"]').fill("SELECT count(*) FROM orders o JOIN orders p ON p.id = o.id WHERE o.status = 'open'");
     await page.locator('[data-testid="save-plan"]').click();
     await page.waitForURL(/\/explain\/[A-Za-z0-9_-]{22}$/);
     const link = page.url();
@@ -137,6 +150,16 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     await page.locator('[data-testid="plan-node"]').first().waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('[data-testid="plan-node"]').count(), count(api.root as { children: unknown[] }));
     assert.equal(await page.locator('[data-testid="plan-input"]').inputValue(), joinText);
+    assert.equal(await page.locator('[data-testid="query-input"]').inputValue(), "SELECT count(*) FROM orders o JOIN orders p ON p.id = o.id WHERE o.status = 'open'");
+    // Upload: a plan file (psql's framing around it) is read and analysed.
+    await page.locator('[data-testid="plan-file"]').setInputFiles(join(dir.path, 'plan.txt'));
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="plan-node"]').length === 1, undefined, { timeout: 30_000 });
+    assert.match(await page.locator('[data-testid="plan-node"]').textContent() ?? '', /Seq Scan on orders/);
+    assert.equal(await page.locator('[data-testid="hints"] li').first().getAttribute('data-code'), 'seq_scan_filter');
+    // A plan that ends before its summary: analysed, with a warning that it may be cut short.
+    await page.locator('[data-testid="plan-input"]').fill(joinText.split('\n').filter((l) => !/^(Planning|Execution) Time/.test(l)).join('\n'));
+    await page.locator('[data-testid="analyze"]').click();
+    await page.locator('[data-testid="plan-warning"]').getByText(/may be cut short/).waitFor({ timeout: 10_000 });
     // Two plans of the query side by side.
     const diffRes = await fetch(`${server.url}/api/v1/explain/diff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: joinText, b: joinText2 }) });
     const diff = await diffRes.json() as { rows: { status: string }[]; executionMs: [number, number] };
@@ -153,6 +176,13 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     await page.locator('[data-testid="plan-input"]').fill('this is not a plan');
     await page.locator('[data-testid="analyze"]').click();
     await page.getByText(/line 1, column 1: expected a plan node/).waitFor({ timeout: 10_000 });
+    // Cut inside the tree: an error that says so, not a smaller plan.
+    const cut = joinText.split('\n');
+    const hashAt = cut.findIndex((l) => /->\s+(Parallel )?Hash\s+\(/.test(l));
+    assert.ok(hashAt > 0, joinText);
+    await page.locator('[data-testid="plan-input"]').fill(cut.slice(0, hashAt + 1).join('\n'));
+    await page.locator('[data-testid="analyze"]').click();
+    await page.getByText(/Hash has no child plans, but it always has 1: the plan is cut short/).waitFor({ timeout: 10_000 });
     assert.deepEqual(errors, []);
   } finally {
     await browser?.close();

@@ -70,9 +70,16 @@ function invariants(plan: Plan, what: string): void {
   const a = analyzePlan(plan);
   if (a.nodes.some((x) => x.uncertain)) uncertainPlans++;
   let sum = 0;
+  let lo = 0;
+  let hi = 0;
   for (const x of a.nodes) {
     assert.ok(x.exclusiveMs !== null && x.exclusiveMs >= 0, `${what}: ${x.node.label} exclusive ${x.exclusiveMs}`);
+    const [l, h] = x.exclusiveBounds!;
+    assert.ok(l >= 0 && l <= x.exclusiveMs! && x.exclusiveMs! <= h, `${what}: ${x.node.label} exclusive ${x.exclusiveMs} within its bounds [${l}, ${h}]`);
+    for (const k of Object.keys(x.exclusiveBuffers) as (keyof typeof x.exclusiveBuffers)[]) assert.ok(x.exclusiveBuffers[k] >= 0 && x.exclusiveBuffers[k] <= x.node.buffers[k], `${what}: ${x.node.label} own ${k}`);
     sum += x.exclusiveMs!;
+    lo += l;
+    hi += h;
   }
   const root = a.root.inclusiveMs!;
   // Children that took longer than their parent (a parallel leader's share, rounding to 0.001 ms) are cut to 0: the sum may pass the root by that much.
@@ -80,6 +87,8 @@ function invariants(plan: Plan, what: string): void {
   const dev = Math.abs(sum - root) / Math.max(root, 1e-9);
   if (dev > worst) { worst = dev; worstWhat = what; }
   assert.ok(Math.abs(sum - root) <= 0.005 + over + 1e-9 * root, `${what}: Σ exclusive ${sum} vs root ${root} (children over their parent by ${over})`);
+  // The root's time lies between the sums of the bounds: what the bounds leave out is never lost.
+  assert.ok(lo <= root + 1e-9 * root + 1e-9 && hi >= root - 1e-9, `${what}: root ${root} within Σ of the bounds [${lo}, ${hi}]`);
   assert.ok(plan.executionTime !== undefined && root <= plan.executionTime + 0.05, `${what}: root ${root} ms within execution time ${plan.executionTime} ms`);
 }
 

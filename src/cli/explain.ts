@@ -40,16 +40,23 @@ export async function runExplain(cfg: ExplainConfig): Promise<number> {
   const out: string[] = [];
   const total = analysis.root.inclusiveMs;
   out.push(`planning ${plan.planningTime ?? '—'} ms, execution ${plan.executionTime ?? '—'} ms, ${analysis.nodes.length} nodes`);
+  for (const w of plan.warnings) out.push(`warning: ${w}`);
   const walk = (a: AnalyzedNode, depth: number) => {
     const share = total && a.exclusiveMs !== null ? ` ${((a.exclusiveMs / total) * 100).toFixed(1).padStart(5)} %` : '';
     const time = a.exclusiveMs !== null ? `${a.exclusiveMs.toFixed(3).padStart(10)} ms${share}` : '      (no timing)';
     const n = a.node;
     const target = n.relationName ?? n.cteName ?? n.functionName ?? n.indexName;
     const rows = n.actualRows !== undefined ? `  rows ${n.actualRows}/${n.planRows ?? '?'} planned × ${n.actualLoops} loops` : '';
-    out.push(`${time}  ${'  '.repeat(depth)}${n.subplanName ? `${n.subplanName}: ` : ''}${n.label}${target ? ` on ${target}` : ''}${rows}${a.uncertain ? '  (uncertain)' : ''}`);
+    const bounds = a.uncertain && a.exclusiveBounds ? `  (itself between ${a.exclusiveBounds[0].toFixed(3)} and ${a.exclusiveBounds[1].toFixed(3)} ms)` : '';
+    out.push(`${time}  ${'  '.repeat(depth)}${n.subplanName ? `${n.subplanName}: ` : ''}${n.label}${target ? ` on ${target}` : ''}${rows}${bounds}`);
     a.children.forEach((c) => walk(c, depth + 1));
   };
   walk(analysis.root, 0);
+  const report = explainReport(analysis, hints);
+  if (report.byTable.length > 0) {
+    out.push('', 'by table (time in the nodes that read it, blocks hit/read):');
+    for (const g of report.byTable) out.push(`${g.exclusiveTime === null ? '         —' : `${g.exclusiveTime.toFixed(3).padStart(10)} ms`}  ${g.key}  ${g.nodes} node${g.nodes === 1 ? '' : 's'}, ${g.sharedHit}/${g.sharedRead} blocks`);
+  }
   out.push('', hints.length ? `${hints.length} hint${hints.length === 1 ? '' : 's'}, largest saving first:` : 'no hints');
   for (const h of hints) out.push(`- [${h.code}] ${h.message}${h.savingMs ? ` (could save about ${h.savingMs} ms)` : ''}\n    ${h.advice}`);
   process.stdout.write(`${out.join('\n')}\n`);

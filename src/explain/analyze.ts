@@ -1,5 +1,6 @@
-// Per-node time: inclusive and exclusive, over all loops, with parallel workers and CTEs accounted.
-import type { Plan, PlanNode } from './types.ts';
+// Per-node time: inclusive and exclusive, over all loops, with parallel workers and CTEs accounted,
+// and bounds where the split cannot be told exactly; buffers and I/O time of the node itself.
+import { BUFFER_KEYS, type Buffers, type Plan, type PlanNode } from './types.ts';
 
 export interface AnalyzedNode {
   node: PlanNode;
@@ -7,14 +8,22 @@ export interface AnalyzedNode {
   processes: number;
   /** Wall-clock ms spent in the node and its children, over all loops; null without timing. */
   inclusiveMs: number | null;
+  /** How far inclusiveMs may be off from rounding: ±0.0005 ms per loop (per process). */
+  inclusiveErrorMs: number;
   /** inclusiveMs less what its children took; null without timing. */
   exclusiveMs: number | null;
   /**
-   * The exclusive time is not exact: a CTE's time was shared out among the scans that read it, or
-   * the children's time came out larger than the node's (rounding, parallel leaders) and it was
-   * cut to 0.
+   * The range the exclusive time is sure to lie in, given what EXPLAIN printed: per-loop times
+   * rounded to 0.001 ms (× loops), a CTE read by several scans, a Gather whose workers' busiest
+   * process is not known. exclusiveMs is the best estimate inside it. Null without timing.
    */
+  exclusiveBounds: [number, number] | null;
+  /** The bounds are wide: more than 0.05 ms and more than a tenth of the node's time with children. */
   uncertain: boolean;
+  /** Blocks the node touched itself (its buffers less its children's), per counter, never below 0. */
+  exclusiveBuffers: Buffers;
+  /** I/O read time of the node itself (track_io_timing), ms. */
+  exclusiveIoReadMs: number | null;
   children: AnalyzedNode[];
 }
 
@@ -26,42 +35,135 @@ export interface Analysis {
 }
 
 const isCte = (n: PlanNode) => n.subplanName?.startsWith('CTE ') === true;
+const isGather = (n: PlanNode) => n.nodeType === 'Gather' || n.nodeType === 'Gather Merge';
 
-/** Inclusive and exclusive time of every node of a plan run with ANALYZE. */
+/** Per-loop times are printed with three decimals: each is within half of 0.001 ms of the truth. */
+const ROUNDING_MS = 0.0005;
+
+/**
+ * Busy time (total × loops, ms) of each worker of a node, when EXPLAIN VERBOSE printed them:
+ * TEXT `Worker 0:  actual time=0.01..5.12 rows=9 loops=1`, JSON `"Workers": [{…}]`.
+ */
+export function workerBusyMs(node: PlanNode): number[] | undefined {
+  const out: number[] = [];
+  for (const [k, v] of Object.entries(node.props)) {
+    if (k === 'Workers' && v.startsWith('[')) {
+      try {
+        for (const w of JSON.parse(v) as Record<string, unknown>[]) {
+          if (typeof w['Actual Total Time'] === 'number' && typeof w['Actual Loops'] === 'number') out.push(w['Actual Total Time'] * w['Actual Loops']);
+        }
+      } catch { return undefined; }
+    } else if (k.startsWith('Worker ')) {
+      const m = /actual time=[\d.]+\.\.([\d.]+) rows=[\d.]+ loops=(\d+)/.exec(v);
+      if (m) out.push(Number(m[1]) * Number(m[2]));
+    }
+  }
+  return out.length > 0 ? out : undefined;
+}
+
+/** Inclusive and exclusive time, bounds, buffers and I/O of every node of a plan. */
 export function analyzePlan(plan: Plan): Analysis {
   const nodes: AnalyzedNode[] = [];
   const build = (node: PlanNode, processes: number): AnalyzedNode => {
     const timed = node.actualTotalTime !== undefined && node.actualLoops !== undefined;
     const inclusiveMs = timed ? (node.actualTotalTime! * node.actualLoops!) / processes : null;
-    const a: AnalyzedNode = { node, processes, inclusiveMs, exclusiveMs: null, uncertain: false, children: [] };
+    const a: AnalyzedNode = { node, processes, inclusiveMs, inclusiveErrorMs: timed ? (ROUNDING_MS * node.actualLoops!) / processes : 0,
+      exclusiveMs: null, exclusiveBounds: null, uncertain: false, exclusiveBuffers: node.buffers, exclusiveIoReadMs: node.ioReadMs ?? null, children: [] };
     nodes.push(a);
     // Under a Gather the launched workers and the leader run the subtree side by side.
-    const inner = node.nodeType === 'Gather' || node.nodeType === 'Gather Merge' ? Math.max(1, (node.workersLaunched ?? node.workersPlanned ?? 0) + (node.props['Single Copy'] === 'true' ? 0 : 1)) : processes;
+    const inner = isGather(node) ? Math.max(1, (node.workersLaunched ?? node.workersPlanned ?? 0) + (node.props['Single Copy'] === 'true' ? 0 : 1)) : processes;
     a.children = node.children.map((c) => build(c, isCte(c) ? 1 : inner));
     return a;
   };
   const root = build(plan.root, 1);
 
   // A CTE runs inside the scans that read it, not inside the node that declares it: its time is
-  // taken off those scans, shared in proportion to their own time.
-  const cteTime = new Map<string, number>();
-  for (const a of nodes) for (const c of a.children) if (isCte(c.node) && c.inclusiveMs !== null) cteTime.set(c.node.subplanName!.slice(4), c.inclusiveMs);
+  // taken off those scans, shared in proportion to their own time (exact with one scan).
+  const ctes = new Map<string, AnalyzedNode>();
+  for (const a of nodes) for (const c of a.children) if (isCte(c.node)) ctes.set(c.node.subplanName!.slice(4), c);
   const scansOf = new Map<string, AnalyzedNode[]>();
-  for (const a of nodes) if (a.node.nodeType === 'CTE Scan' && a.node.cteName && cteTime.has(a.node.cteName)) scansOf.set(a.node.cteName, [...(scansOf.get(a.node.cteName) ?? []), a]);
+  for (const a of nodes) if (a.node.nodeType === 'CTE Scan' && a.node.cteName && ctes.has(a.node.cteName)) scansOf.set(a.node.cteName, [...(scansOf.get(a.node.cteName) ?? []), a]);
 
   for (const a of nodes) {
-    if (a.inclusiveMs === null) continue;
+    const n = a.node;
+    const cte = n.nodeType === 'CTE Scan' && n.cteName ? ctes.get(n.cteName) : undefined;
+    const scans = cte ? scansOf.get(n.cteName!)! : undefined;
+    /** Share of the CTE charged to this scan: by time, or all of it for the only scan. */
+    const cteShare = cte && scans ? shareOf(a, scans) : 0;
+    // The node's own children: its child plans, InitPlans and SubPlans (these run inside it); not the CTEs it declares.
     let children = 0;
-    for (const c of a.children) if (!isCte(c.node)) children += c.inclusiveMs ?? 0;
-    if (a.node.nodeType === 'CTE Scan' && a.node.cteName && scansOf.has(a.node.cteName)) {
-      const scans = scansOf.get(a.node.cteName)!;
-      const all = scans.reduce((s, x) => s + (x.inclusiveMs ?? 0), 0);
-      children += all > 0 ? cteTime.get(a.node.cteName)! * (a.inclusiveMs / all) : 0;
-      a.uncertain = scans.length > 1;
+    let childrenLo = 0;
+    let childrenHi = 0;
+    let io = n.ioReadMs ?? 0;
+    let own: Buffers | undefined;
+    let parallel: AnalyzedNode | undefined;
+    for (const c of a.children) {
+      if (isCte(c.node)) continue;
+      if (c.inclusiveMs !== null) {
+        children += c.inclusiveMs;
+        childrenLo += Math.max(0, c.inclusiveMs - c.inclusiveErrorMs);
+        childrenHi += c.inclusiveMs + c.inclusiveErrorMs;
+        if (c.processes > a.processes && parallel === undefined) parallel = c;
+      }
+      io -= c.node.ioReadMs ?? 0;
+      if (c.node.hasBuffers) own = subtractBuffers(own ?? { ...n.buffers }, c.node.buffers, 1);
     }
-    const ex = a.inclusiveMs - children;
-    if (ex < 0) { a.uncertain = a.uncertain || ex < -0.01 * Math.max(1, a.inclusiveMs); }
-    a.exclusiveMs = Math.max(0, ex);
+    if (cte) {
+      io -= (cte.node.ioReadMs ?? 0) * cteShare;
+      if (cte.node.hasBuffers) own = subtractBuffers(own ?? { ...n.buffers }, cte.node.buffers, cteShare);
+    }
+    if (own) a.exclusiveBuffers = roundBuffers(own);
+    if (n.ioReadMs !== undefined) a.exclusiveIoReadMs = Math.max(0, io);
+    if (a.inclusiveMs === null) continue;
+    const err = a.inclusiveErrorMs;
+    if (parallel && isGather(n)) {
+      // The child's time is its processes' average; the Gather waits for the busiest process,
+      // which took between that average and, at most, all the processes' time together.
+      const all = parallel.inclusiveMs! * parallel.processes + ROUNDING_MS * (parallel.node.actualLoops ?? 0);
+      childrenHi += (busiestProcessMs(parallel) ?? all) - parallel.inclusiveMs! - parallel.inclusiveErrorMs;
+    }
+    if (cte && cte.inclusiveMs !== null) {
+      const t = cte.inclusiveMs;
+      const e = cte.inclusiveErrorMs;
+      children += t * cteShare;
+      if (scans!.length === 1) { childrenLo += Math.max(0, t - e); childrenHi += t + e; } else childrenHi += Math.min(t + e, a.inclusiveMs + err);
+    }
+    const hi = Math.max(0, a.inclusiveMs + err - childrenLo);
+    const lo = Math.min(hi, Math.max(0, a.inclusiveMs - err - childrenHi));
+    a.exclusiveMs = Math.min(hi, Math.max(lo, a.inclusiveMs - children));
+    a.exclusiveBounds = [lo, hi];
+    a.uncertain = hi - lo > 0.05 && hi - lo > 0.1 * a.inclusiveMs;
   }
   return { plan, root, nodes };
+}
+
+function shareOf(a: AnalyzedNode, scans: AnalyzedNode[]): number {
+  if (scans.length === 1) return 1;
+  const all = scans.reduce((s, x) => s + (x.inclusiveMs ?? 0), 0);
+  return all > 0 ? (a.inclusiveMs ?? 0) / all : 0;
+}
+
+/** The busiest process's time in a node under a Gather, when VERBOSE printed its workers: the leader is the rest. */
+function busiestProcessMs(c: AnalyzedNode): number | undefined {
+  const workers = workerBusyMs(c.node);
+  if (!workers || c.inclusiveMs === null) return undefined;
+  const all = c.inclusiveMs * c.processes;
+  const leader = Math.max(0, all - workers.reduce((s, w) => s + w, 0));
+  return Math.max(leader, ...workers) + ROUNDING_MS * (c.node.actualLoops ?? 0);
+}
+
+/** `from` less `part` × share, counter by counter (written out: this runs for every node of plans with thousands). */
+function subtractBuffers(from: Buffers, part: Buffers, share: number): Buffers {
+  from.sharedHit -= part.sharedHit * share; from.sharedRead -= part.sharedRead * share;
+  from.sharedDirtied -= part.sharedDirtied * share; from.sharedWritten -= part.sharedWritten * share;
+  from.localHit -= part.localHit * share; from.localRead -= part.localRead * share;
+  from.localDirtied -= part.localDirtied * share; from.localWritten -= part.localWritten * share;
+  from.tempRead -= part.tempRead * share; from.tempWritten -= part.tempWritten * share;
+  return from;
+}
+
+/** Whole blocks, never below 0 (a parallel leader's or a CTE's share can take more than was left). */
+function roundBuffers(b: Buffers): Buffers {
+  for (const k of BUFFER_KEYS) b[k] = Math.max(0, Math.round(b[k]));
+  return b;
 }

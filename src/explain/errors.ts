@@ -1,5 +1,5 @@
 /** Error codes of the explain module. */
-export const EXPLAIN_ERROR_CODES = ['PGFLEET_EXPLAIN_EMPTY', 'PGFLEET_EXPLAIN_SYNTAX', 'PGFLEET_EXPLAIN_SHAPE'] as const;
+export const EXPLAIN_ERROR_CODES = ['PGFLEET_EXPLAIN_EMPTY', 'PGFLEET_EXPLAIN_SYNTAX', 'PGFLEET_EXPLAIN_SHAPE', 'PGFLEET_EXPLAIN_TRUNCATED'] as const;
 export type ExplainErrorCode = (typeof EXPLAIN_ERROR_CODES)[number];
 
 /** Input that is not a plan PostgreSQL printed; the message says where (line, column) and what was expected. */

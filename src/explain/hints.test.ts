@@ -62,12 +62,24 @@ const CASES: Record<HintCode, [hit: string, miss: string]> = {
     plan(nd('Seq Scan', { t: 30, extra: { 'Shared Hit Blocks': 5000, 'Shared Read Blocks': 10 } })),
   ],
   subplan_loops: [
-    plan(nd('Seq Scan', { t: 40, rows: 5000 }, [nd('Aggregate', { t: 0.006, loops: 5000, extra: { 'Parent Relationship': 'SubPlan', 'Subplan Name': 'SubPlan 1' } })])),
-    plan(nd('Seq Scan', { t: 40, rows: 5 }, [nd('Aggregate', { t: 0.006, loops: 5, extra: { 'Parent Relationship': 'SubPlan', 'Subplan Name': 'SubPlan 1' } })])),
+    plan(nd('Seq Scan', { t: 40, rows: 5000 }, [nd('Aggregate', { t: 0.006, loops: 5000, extra: { 'Parent Relationship': 'SubPlan', 'Subplan Name': 'SubPlan 1' } }, [nd('Index Scan', { t: 0.004, loops: 5000 })])])),
+    plan(nd('Seq Scan', { t: 40, rows: 5 }, [nd('Aggregate', { t: 0.006, loops: 5, extra: { 'Parent Relationship': 'SubPlan', 'Subplan Name': 'SubPlan 1' } }, [nd('Index Scan', { t: 0.004, loops: 5 })])])),
   ],
   cte_rescanned: [
     plan(nd('Nested Loop', { t: 30 }, [nd('Seq Scan', { t: 1, rows: 500 }), nd('CTE Scan', { t: 0.05, loops: 500, extra: { 'CTE Name': 'x' } })])),
     plan(nd('Hash Join', { t: 30 }, [nd('Seq Scan', { t: 1, rows: 500 }), nd('CTE Scan', { t: 2, loops: 1, extra: { 'CTE Name': 'x' } })])),
+  ],
+  large_offset: [
+    plan(nd('Limit', { t: 30, rows: 20 }, [nd('Index Scan', { t: 29, rows: 50020, extra: { 'Relation Name': 'orders', 'Index Name': 'o_created' } })])),
+    plan(nd('Limit', { t: 3, rows: 20 }, [nd('Index Scan', { t: 2.9, rows: 20, extra: { 'Relation Name': 'orders', 'Index Name': 'o_created' } })])),
+  ],
+  no_buffers: [
+    plan(nd('Seq Scan', { t: 5, rows: 100, extra: { 'Relation Name': 'orders' } })),
+    plan(nd('Seq Scan', { t: 5, rows: 100, extra: { 'Relation Name': 'orders', 'Shared Hit Blocks': 12, 'Shared Read Blocks': 0 } })),
+  ],
+  no_io_timing: [
+    plan(nd('Seq Scan', { t: 5, rows: 100, extra: { 'Relation Name': 'orders', 'Shared Hit Blocks': 12, 'Shared Read Blocks': 800 } })),
+    plan(nd('Seq Scan', { t: 5, rows: 100, extra: { 'Relation Name': 'orders', 'Shared Hit Blocks': 12, 'Shared Read Blocks': 800, 'I/O Read Time': 3.2, 'I/O Write Time': 0 } })),
   ],
   no_analyze: [
     JSON.stringify([{ Plan: { 'Node Type': 'Seq Scan', 'Relation Name': 't', 'Startup Cost': 0, 'Total Cost': 1, 'Plan Rows': 1, 'Plan Width': 4 } }]),

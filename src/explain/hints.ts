@@ -5,7 +5,7 @@ import type { Analysis, AnalyzedNode } from './analyze.ts';
 export const HINT_CODES = [
   'seq_scan_filter', 'index_scan_filter', 'sort_spill', 'hash_batches', 'lossy_bitmap', 'misestimate', 'nested_loop_many',
   'heap_fetches', 'workers_not_launched', 'planning_over_execution', 'jit_dominates', 'slow_trigger', 'read_not_hit',
-  'subplan_loops', 'cte_rescanned', 'no_analyze',
+  'subplan_loops', 'cte_rescanned', 'large_offset', 'no_analyze', 'no_buffers', 'no_io_timing',
 ] as const;
 export type HintCode = (typeof HINT_CODES)[number];
 
@@ -151,6 +151,17 @@ const RULES: Rule[] = [
       evidence: { loops: a.node.actualLoops ?? 0 }, savingMs: round(own(a) * 0.5),
       advice: 'join the CTE instead of scanning it per row, or let the planner inline it (NOT MATERIALIZED)' };
   },
+  // A Limit that throws away most of what its input produced: the rows an OFFSET skips are still made.
+  (a) => {
+    const input = a.children.find((c) => c.node.parentRelationship !== 'InitPlan' && c.node.parentRelationship !== 'SubPlan');
+    if (a.node.nodeType !== 'Limit' || !input || input.inclusiveMs === null) return undefined;
+    const made = rows(input);
+    const skipped = made - rows(a);
+    if (skipped < 1000 || skipped < 10 * Math.max(1, rows(a))) return undefined;
+    return { code: 'large_offset', nodeType: a.node.nodeType, where: where(a), message: `${where(a)} returned ${Math.round(rows(a))} rows of the ${Math.round(made)} its input produced: ${Math.round(skipped)} were skipped (OFFSET)`,
+      evidence: { rows_returned: Math.round(rows(a)), rows_skipped: Math.round(skipped), input_ms: round(input.inclusiveMs) }, savingMs: round(input.inclusiveMs * (skipped / made)),
+      advice: 'page by the last key seen (WHERE key > $last ORDER BY key LIMIT n) with an index on the sort key, instead of a growing OFFSET' };
+  },
   // Most blocks came from outside shared buffers.
   (a) => {
     const b = a.node.buffers;
@@ -170,6 +181,19 @@ export function planHints(analysis: Analysis): Hint[] {
   if (root.inclusiveMs === null) {
     out.push({ code: 'no_analyze', nodeType: null, where: 'the plan', message: 'the plan has no actual times: only estimates can be read', evidence: {}, savingMs: 0,
       advice: 'run EXPLAIN (ANALYZE, BUFFERS) to see where the time goes (on a writing query, inside BEGIN … ROLLBACK)' });
+  }
+  if (root.inclusiveMs !== null && !analysis.nodes.some((a) => a.node.hasBuffers)) {
+    // TEXT prints Buffers only when a count is not 0: a plan that read a table and shows none ran without BUFFERS.
+    const scan = analysis.nodes.find((a) => a.node.relationName !== undefined && rows(a) > 0);
+    if (scan) {
+      out.push({ code: 'no_buffers', nodeType: null, where: 'the plan', message: `the plan read ${where(scan)} but shows no buffer counts: which nodes read from disk and which from cache cannot be told`,
+        evidence: {}, savingMs: 0, advice: 'run EXPLAIN (ANALYZE, BUFFERS) (PostgreSQL 18 adds BUFFERS by itself)' });
+    }
+  }
+  const read = root.node.buffers.sharedRead + root.node.buffers.localRead;
+  if (read >= 100 && !analysis.nodes.some((a) => a.node.ioReadMs !== undefined)) {
+    out.push({ code: 'no_io_timing', nodeType: null, where: 'the plan', message: `the plan read ${read} blocks from outside shared buffers but shows no I/O time: how much of its time was waiting on storage cannot be told`,
+      evidence: { blocks_read: read }, savingMs: 0, advice: 'SET track_io_timing = on (a superuser, or ALTER SYSTEM for every session; its cost is a clock read per I/O: pg_test_timing tells how cheap clocks are here) and run EXPLAIN again' });
   }
   if (plan.planningTime !== undefined && exec !== undefined && plan.planningTime > exec && plan.planningTime > 1) {
     out.push({ code: 'planning_over_execution', nodeType: null, where: 'the plan', message: `planning took ${plan.planningTime} ms, execution ${exec} ms`,

@@ -1,4 +1,5 @@
 // EXPLAIN (FORMAT JSON) into the plan model.
+import { completenessWarnings, missingChildren } from './complete.ts';
 import { ExplainError } from './errors.ts';
 import { newNode, type Plan, type PlanNode, type TriggerTime } from './types.ts';
 
@@ -21,6 +22,10 @@ const KNOWN = new Set([
   'Workers Planned', 'Workers Launched', 'Rows Removed by Filter', 'Rows Removed by Join Filter', 'Rows Removed by Index Recheck', 'Heap Fetches',
   'Plans', ...BUFFER_FIELDS.map(([k]) => k),
 ]);
+
+/** I/O timing keys: `I/O Read Time` up to PostgreSQL 15; shared, local and temp apart from 16 on (temp from 15). */
+const IO_READ = ['I/O Read Time', 'Shared I/O Read Time', 'Local I/O Read Time', 'Temp I/O Read Time'];
+const IO_WRITE = ['I/O Write Time', 'Shared I/O Write Time', 'Local I/O Write Time', 'Temp I/O Write Time'];
 
 const AGG_STRATEGY: Record<string, string> = { Plain: 'Aggregate', Sorted: 'GroupAggregate', Hashed: 'HashAggregate', Mixed: 'MixedAggregate' };
 
@@ -74,6 +79,13 @@ function node(n: J, path: string): PlanNode {
     const v = num(n[k]);
     if (v !== undefined) { out.buffers[f] = v; out.hasBuffers = true; }
   }
+  const io = (keys: string[]): number | undefined => {
+    let sum: number | undefined;
+    for (const k of keys) { const v = num(n[k]); if (v !== undefined) sum = (sum ?? 0) + v; }
+    return sum;
+  };
+  set('ioReadMs', io(IO_READ));
+  set('ioWriteMs', io(IO_WRITE));
   for (const [k, v] of Object.entries(n)) {
     if (KNOWN.has(k) || v === null || v === undefined) continue;
     out.props[k] = typeof v === 'string' ? v : JSON.stringify(v);
@@ -83,6 +95,8 @@ function node(n: J, path: string): PlanNode {
     if (!Array.isArray(plans)) throw new ExplainError('PGFLEET_EXPLAIN_SHAPE', `${path}.Plans: expected a list of nodes`);
     out.children = plans.map((c, i) => node(c as J, `${path}.Plans[${i}]`));
   }
+  const missing = missingChildren(out);
+  if (missing) throw new ExplainError('PGFLEET_EXPLAIN_TRUNCATED', `${path}: ${missing}; the plan is not whole`);
   return out;
 }
 
@@ -98,7 +112,7 @@ export function parseJsonPlan(value: unknown): Plan {
   const jit = top.JIT as J | undefined;
   const jitTotal = num((jit?.Timing as J | undefined)?.Total) ?? num(((jit?.Timing as J | undefined)?.Total as J | undefined)?.Total);
   const settings = (typeof top.Settings === 'object' && top.Settings !== null ? top.Settings : {}) as Record<string, unknown>;
-  return {
+  const plan: Plan = {
     format: 'json',
     root: node(top.Plan as J, 'Plan'),
     ...(num(top['Planning Time']) !== undefined ? { planningTime: num(top['Planning Time']) } : {}),
@@ -106,5 +120,8 @@ export function parseJsonPlan(value: unknown): Plan {
     triggers,
     ...(jitTotal !== undefined ? { jitTotalMs: jitTotal } : {}),
     settings: Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, String(v)])),
+    warnings: [],
   };
+  plan.warnings.push(...completenessWarnings(plan));
+  return plan;
 }

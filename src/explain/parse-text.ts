@@ -1,4 +1,5 @@
 // EXPLAIN's TEXT format into the plan model, and the psql framing people paste around it.
+import { completenessWarnings, missingChildren } from './complete.ts';
 import { ExplainError } from './errors.ts';
 import { newNode, type Buffers, type Plan, type PlanNode } from './types.ts';
 
@@ -122,7 +123,7 @@ export function parseTextPlan(input: string): Plan {
 /** Parses unframed lines of EXPLAIN's TEXT output. */
 export function parseTextLines(lines: Line[]): Plan {
   if (lines.length === 0) throw new ExplainError('PGFLEET_EXPLAIN_EMPTY', 'no plan in the input');
-  const plan: Plan = { format: 'text', root: newNode('?', '?'), triggers: [], settings: {} };
+  const plan: Plan = { format: 'text', root: newNode('?', '?'), triggers: [], settings: {}, warnings: [] };
   const indent = (l: Line) => leadingSpaces(l.text);
   /** Open nodes: a node's properties and children start at its text column + 2. */
   const stack: { node: PlanNode; col: number }[] = [];
@@ -133,6 +134,8 @@ export function parseTextLines(lines: Line[]): Plan {
   let afterTree = false;
   let block: string | undefined;
   let rootSeen = false;
+  /** Where each node's head is, for errors about the node as a whole. */
+  const heads = new Map<PlanNode, { line: number; column: number }>();
 
   const headOf = (l: Line, text: string, col: number): PlanNode => {
     const m = HEAD_RE.exec(text);
@@ -146,6 +149,7 @@ export function parseTextLines(lines: Line[]): Plan {
     const set = <K extends keyof PlanNode>(k: K, v: PlanNode[K] | undefined) => { if (v !== undefined) node[k] = v; };
     set('startupCost', n(g.sc)); set('totalCost', n(g.tc)); set('planRows', n(g.pr)); set('planWidth', n(g.pw));
     set('actualStartupTime', n(g.as)); set('actualTotalTime', n(g.at)); set('actualRows', n(g.ar)); set('actualLoops', n(g.al));
+    heads.set(node, { line: l.no, column: col + 1 });
     if (g.never) { node.neverExecuted = true; node.actualLoops = 0; node.actualRows = 0; node.actualStartupTime = 0; node.actualTotalTime = 0; }
     return node;
   };
@@ -216,6 +220,13 @@ export function parseTextLines(lines: Line[]): Plan {
     const { key, value = '' } = p.groups!;
     const node = owner.node;
     if (key === 'Buffers') { parseBuffers(value, node.buffers); node.hasBuffers = true; continue; }
+    if (key === 'I/O Timings') {
+      // "read=1.2 write=0.3" up to PostgreSQL 15; "shared read=1.2, local …, temp read=0.4 write=0.1" from 16 on.
+      for (const m of value.matchAll(/(read|write)=([\d.]+)/g)) {
+        if (m[1] === 'read') node.ioReadMs = (node.ioReadMs ?? 0) + Number(m[2]);
+        else node.ioWriteMs = (node.ioWriteMs ?? 0) + Number(m[2]);
+      }
+    }
     const numeric = NODE_NUMBERS.find(([k]) => k === key);
     if (numeric) { (node as unknown as Record<string, number>)[numeric[1]] = Number(value); continue; }
     node.props[key] = value;
@@ -223,5 +234,10 @@ export function parseTextLines(lines: Line[]): Plan {
     if (value === '') skipDeeperThan = col;
   }
   if (!rootSeen) throw new ExplainError('PGFLEET_EXPLAIN_EMPTY', 'no plan in the input');
+  for (const [node, at] of heads) {
+    const missing = missingChildren(node);
+    if (missing) throw new ExplainError('PGFLEET_EXPLAIN_TRUNCATED', `${missing}: the plan is cut short (its last line is line ${lines[lines.length - 1].no})`, at);
+  }
+  plan.warnings.push(...completenessWarnings(plan));
   return plan;
 }

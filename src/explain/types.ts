@@ -46,6 +46,9 @@ export interface PlanNode {
   rowsRemovedByJoinFilter?: number;
   rowsRemovedByIndexRecheck?: number;
   heapFetches?: number;
+  /** Time spent reading and writing blocks (shared, local and temp), ms over all loops; only with track_io_timing. */
+  ioReadMs?: number;
+  ioWriteMs?: number;
   buffers: Buffers;
   /** Whether EXPLAIN printed buffer counts for the node. */
   hasBuffers: boolean;
@@ -67,6 +70,8 @@ export interface Plan {
   jitTotalMs?: number;
   /** Settings that differ from the defaults (EXPLAIN SETTINGS). */
   settings: Record<string, string>;
+  /** What the input does not say for sure (a plan that may be cut short, …), for the reader. */
+  warnings: string[];
 }
 
 export function newNode(nodeType: string, label: string): PlanNode {

@@ -488,9 +488,9 @@ export function analyzeExplain(plan: string, signal?: AbortSignal): Promise<Expl
 
 export interface SavedPlan { id: string; created_at: number; title: string; query: string | null; plan: string; report: ExplainReport }
 
-/** Saves a plan for a link inside the installation. */
-export function savePlan(plan: string): Promise<Omit<SavedPlan, 'plan'>> {
-  return getJson('/api/v1/explain/plans', undefined, { method: 'POST', body: JSON.stringify({ plan }) });
+/** Saves a plan (and the query, when given) for a link inside the installation. */
+export function savePlan(plan: string, query?: string): Promise<Omit<SavedPlan, 'plan'>> {
+  return getJson('/api/v1/explain/plans', undefined, { method: 'POST', body: JSON.stringify({ plan, ...(query ? { query } : {}) }) });
 }
 
 /** A saved plan with its analysis. */

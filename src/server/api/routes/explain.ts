@@ -1,24 +1,40 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { analyzePlan, diffPlans, explainReport, ExplainError, HINT_CODES, parseExplain, planHints } from '../../../explain/index.ts';
+import { analyzePlan, BUFFER_KEYS, diffPlans, explainReport, ExplainError, HINT_CODES, parseExplain, planHints } from '../../../explain/index.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { ErrorReply } from '../schemas.ts';
 
 const Ms = Type.Union([Type.Number(), Type.Null()]);
+const Buffers = Type.Object(Object.fromEntries(BUFFER_KEYS.map((k) => [k, Type.Number()])), { description: 'blocks (8 kB by default)' });
 const Node = Type.Recursive((Self) => Type.Object({
   nodeType: Type.String(), label: Type.String({ description: 'the head EXPLAIN TEXT prints: Parallel Seq Scan, HashAggregate, Hash Left Join' }),
-  relationName: Type.Optional(Type.String()), indexName: Type.Optional(Type.String()), subplanName: Type.Optional(Type.String()),
+  relationName: Type.Optional(Type.String()), schema: Type.Optional(Type.String()), alias: Type.Optional(Type.String()),
+  indexName: Type.Optional(Type.String()), subplanName: Type.Optional(Type.String()),
   actualRows: Ms, planRows: Ms, loops: Ms,
   inclusiveTime: Type.Union([Type.Number(), Type.Null()], { description: 'ms over all loops, wall clock (parallel workers counted once)' }),
-  exclusiveTime: Ms, uncertain: Type.Optional(Type.Literal(true)), children: Type.Array(Self),
+  exclusiveTime: Ms,
+  exclusiveBounds: Type.Optional(Type.Tuple([Type.Number(), Type.Number()], { description: 'when the exclusive time is uncertain: the range (ms) it is sure to lie in' })),
+  uncertain: Type.Optional(Type.Literal(true)),
+  share: Type.Union([Type.Number(), Type.Null()], { description: "exclusive time as a share (0–1) of the root's time" }),
+  estimateFactor: Type.Union([Type.Number(), Type.Null()], { description: 'how far the row estimate was off (≥ 1)' }),
+  estimateDirection: Type.Union([Type.Literal('under'), Type.Literal('over'), Type.Null()]),
+  rowsRemovedByFilter: Type.Optional(Type.Number()), rowsRemovedByJoinFilter: Type.Optional(Type.Number()), rowsRemovedByIndexRecheck: Type.Optional(Type.Number()),
+  buffers: Type.Optional(Buffers), exclusiveBuffers: Type.Optional(Buffers),
+  ioReadMs: Type.Optional(Type.Number()), ioWriteMs: Type.Optional(Type.Number()), readMBps: Type.Optional(Type.Number({ description: "the node's own reads, MB/s (track_io_timing)" })),
+  props: Type.Record(Type.String(), Type.String(), { description: 'every other property EXPLAIN printed (Filter, Hash Cond, Sort Method, …)' }),
+  children: Type.Array(Self),
 }), { $id: 'ExplainNode' });
+const Group = Type.Object({ key: Type.String(), nodes: Type.Integer(), exclusiveTime: Ms, share: Ms, sharedHit: Type.Number(), sharedRead: Type.Number() });
 const Hint = Type.Object({
   code: Type.Union(HINT_CODES.map((c) => Type.Literal(c))), nodeType: Type.Union([Type.String(), Type.Null()]), where: Type.String(), message: Type.String(),
   evidence: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])), savingMs: Type.Number(), advice: Type.String(),
 });
 
-const Report = Type.Object({ planningTime: Ms, executionTime: Ms, root: Node, hints: Type.Array(Hint) });
+const Report = Type.Object({
+  planningTime: Ms, executionTime: Ms, warnings: Type.Array(Type.String(), { description: 'doubts about the input, such as a plan that may be cut short' }),
+  root: Node, byTable: Type.Array(Group), byNodeType: Type.Array(Group), hints: Type.Array(Hint),
+});
 const PlanBody = {
   plan: Type.String({ minLength: 1, description: 'EXPLAIN output as printed or pasted' }),
 };
