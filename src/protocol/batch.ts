@@ -1,4 +1,4 @@
-import { msgpackHead } from './msgpack-head.ts';
+import { msgpackHead, newHead } from './msgpack-head.ts';
 import { ProtocolError } from './errors.ts';
 import type { Encoding } from './codec.ts';
 
@@ -80,11 +80,12 @@ function msgpackArrayItems(b: Uint8Array): Uint8Array[] | undefined {
 
 /** The offset after the value that starts at `i`, nested values included (iteratively). */
 function skipMsgpackValue(b: Uint8Array, dv: DataView, i: number): number {
+  const scratch = newHead();
   let owed = 1;
   while (owed > 0) {
     if (i >= b.length) throw malformed('msgpack', 'the data ends inside an array element');
     const at = i;
-    const head = msgpackHead(b, dv, at);
+    const head = msgpackHead(b, dv, at, scratch);
     if (head === 'unused') throw malformed('msgpack', `the type byte 0xc1 at byte ${at} is never used`);
     if (head === 'cut') throw malformed('msgpack', `the data ends inside the header at byte ${at}`);
     owed--;

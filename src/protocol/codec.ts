@@ -3,7 +3,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { DATA_SCHEMAS, MESSAGE_TYPES, type MessageType } from './messages.ts';
 import { EnvelopeSchema, isMessageType, type Envelope } from './envelope.ts';
 import { ProtocolError } from './errors.ts';
-import { msgpackHead } from './msgpack-head.ts';
+import { msgpackHead, newHead } from './msgpack-head.ts';
 
 /** Largest encoded message accepted (NATS' default max_payload is 1 MiB). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -62,11 +62,12 @@ export function decodeValue(bytes: Uint8Array, encoding: Encoding = sniffEncodin
  */
 function overstatedLength(b: Uint8Array): string | undefined {
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const scratch = newHead();
   let i = 0;
   let owed = 1;
   while (owed > 0 && i < b.length) {
     const at = i;
-    const head = msgpackHead(b, dv, at);
+    const head = msgpackHead(b, dv, at, scratch);
     if (typeof head === 'string') return undefined;
     owed--;
     i = head.next;
