@@ -1,6 +1,6 @@
 // Per-node time: inclusive and exclusive, over all loops, with parallel workers and CTEs accounted,
 // and bounds where the split cannot be told exactly; buffers and I/O time of the node itself.
-import { BUFFER_KEYS, type Buffers, type Plan, type PlanNode } from './types.ts';
+import type { Buffers, Plan, PlanNode } from './types.ts';
 
 export interface AnalyzedNode {
   node: PlanNode;
@@ -164,6 +164,9 @@ function subtractBuffers(from: Buffers, part: Buffers, share: number): Buffers {
 
 /** Whole blocks, never below 0 (a parallel leader's or a CTE's share can take more than was left). */
 function roundBuffers(b: Buffers): Buffers {
-  for (const k of BUFFER_KEYS) b[k] = Math.max(0, Math.round(b[k]));
+  const r = (v: number) => (v > 0 ? Math.round(v) : 0);
+  b.sharedHit = r(b.sharedHit); b.sharedRead = r(b.sharedRead); b.sharedDirtied = r(b.sharedDirtied); b.sharedWritten = r(b.sharedWritten);
+  b.localHit = r(b.localHit); b.localRead = r(b.localRead); b.localDirtied = r(b.localDirtied); b.localWritten = r(b.localWritten);
+  b.tempRead = r(b.tempRead); b.tempWritten = r(b.tempWritten);
   return b;
 }

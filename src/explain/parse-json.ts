@@ -24,8 +24,10 @@ const KNOWN = new Set([
 ]);
 
 /** I/O timing keys: `I/O Read Time` up to PostgreSQL 15; shared, local and temp apart from 16 on (temp from 15). */
-const IO_READ = ['I/O Read Time', 'Shared I/O Read Time', 'Local I/O Read Time', 'Temp I/O Read Time'];
-const IO_WRITE = ['I/O Write Time', 'Shared I/O Write Time', 'Local I/O Write Time', 'Temp I/O Write Time'];
+const IO_TIME = new Map<string, 'ioReadMs' | 'ioWriteMs'>([
+  ...['I/O Read Time', 'Shared I/O Read Time', 'Local I/O Read Time', 'Temp I/O Read Time'].map((k) => [k, 'ioReadMs'] as const),
+  ...['I/O Write Time', 'Shared I/O Write Time', 'Local I/O Write Time', 'Temp I/O Write Time'].map((k) => [k, 'ioWriteMs'] as const),
+]);
 
 const AGG_STRATEGY: Record<string, string> = { Plain: 'Aggregate', Sorted: 'GroupAggregate', Hashed: 'HashAggregate', Mixed: 'MixedAggregate' };
 
@@ -79,15 +81,10 @@ function node(n: J, path: string): PlanNode {
     const v = num(n[k]);
     if (v !== undefined) { out.buffers[f] = v; out.hasBuffers = true; }
   }
-  const io = (keys: string[]): number | undefined => {
-    let sum: number | undefined;
-    for (const k of keys) { const v = num(n[k]); if (v !== undefined) sum = (sum ?? 0) + v; }
-    return sum;
-  };
-  set('ioReadMs', io(IO_READ));
-  set('ioWriteMs', io(IO_WRITE));
   for (const [k, v] of Object.entries(n)) {
     if (KNOWN.has(k) || v === null || v === undefined) continue;
+    const io = IO_TIME.get(k);
+    if (io && typeof v === 'number') out[io] = (out[io] ?? 0) + v;
     out.props[k] = typeof v === 'string' ? v : JSON.stringify(v);
   }
   const plans = n.Plans;

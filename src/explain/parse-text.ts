@@ -3,8 +3,8 @@ import { completenessWarnings, missingChildren } from './complete.ts';
 import { ExplainError } from './errors.ts';
 import { newNode, type Buffers, type Plan, type PlanNode } from './types.ts';
 
-/** A line of the plan with its number in the input (1-based). */
-export interface Line { no: number; text: string }
+/** A line of the plan with its number in the input (1-based) and how many characters framing took off its start. */
+export interface Line { no: number; text: string; cut: number }
 
 /** Leading spaces of a line (a loop: it runs for every line of plans with tens of thousands). */
 function leadingSpaces(t: string): number {
@@ -19,16 +19,21 @@ const PROP_RE = /^(?<key>[A-Za-z][A-Za-z0-9 /_-]*?):(?:\s+(?<value>.*))?$/;
 
 /** Removes psql's framing: the QUERY PLAN header and its rule, `(N rows)`, `+` continuations, table borders. */
 export function unframe(input: string): Line[] {
-  const raw = input.replace(/^\uFEFF/, '').split(/\r?\n/).map((text, i) => ({ no: i + 1, text }));
+  const raw = input.replace(/^\uFEFF/, '').split(/\r?\n/).map((text, i) => ({ no: i + 1, text, cut: 0 }));
   const out: Line[] = [];
   for (const l of raw) {
     let t = l.text.trimEnd();
+    let cut = 0;
     if (t === '') continue;
     const first = t.charAt(leadingSpaces(t));
     // Framing lines start with a border, a rule, "QUERY PLAN" or "(": the regular expressions run only then.
     if ('|│-─+┼═╪┌└├Q('.includes(first)) {
       // Borders of \pset border 2 (ascii or unicode) around each row.
-      if (/^\s*[|│]/.test(t) && /[|│]$/.test(t)) t = t.replace(/^\s*[|│] ?/, '').replace(/ ?[|│]$/, '').trimEnd();
+      if (/^\s*[|│]/.test(t) && /[|│]$/.test(t)) {
+        const inner = t.replace(/^\s*[|│] ?/, '');
+        cut = t.length - inner.length;
+        t = inner.replace(/ ?[|│]$/, '').trimEnd();
+      }
       if (/^\s*QUERY PLAN$/.test(t)) continue;
       if (/^\s*[-─+┼═╪]{3,}$/.test(t) || /^\s*[+┌└├][-─+┬┴┼]+[+┐┘┤]$/.test(t)) continue;
       if (/^\s*\(\d+ rows?\)$/.test(t)) continue;
@@ -36,12 +41,12 @@ export function unframe(input: string): Line[] {
     // A row psql continues on the next line ends with `+`.
     if (t.endsWith('+') && /\s\+$/.test(t)) t = t.slice(0, -1).trimEnd();
     if (t.trim() === '') continue;
-    out.push({ no: l.no, text: t });
+    out.push({ no: l.no, text: t, cut });
   }
   // psql's aligned output indents every row by one space: keep relative indentation only.
   let common = Infinity;
   for (const l of out) common = Math.min(common, leadingSpaces(l.text));
-  if (common > 0 && Number.isFinite(common)) for (const l of out) l.text = l.text.slice(common);
+  if (common > 0 && Number.isFinite(common)) for (const l of out) { l.text = l.text.slice(common); l.cut += common; }
   return out;
 }
 
@@ -134,22 +139,23 @@ export function parseTextLines(lines: Line[]): Plan {
   let afterTree = false;
   let block: string | undefined;
   let rootSeen = false;
-  /** Where each node's head is, for errors about the node as a whole. */
-  const heads = new Map<PlanNode, { line: number; column: number }>();
+  /** Every node, for the check that each has the child plans its type always has. */
+  const heads: PlanNode[] = [];
 
   const headOf = (l: Line, text: string, col: number): PlanNode => {
     const m = HEAD_RE.exec(text);
-    if (!m || !m.groups!.head) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected a plan node, such as "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)", got "${text.slice(0, 80)}"`, { line: l.no, column: col + 1 });
+    if (!m || !m.groups!.head) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected a plan node, such as "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)", got "${text.slice(0, 80)}"`, { line: l.no, column: l.cut + col + 1 });
     const g = m.groups!;
     const node = newNode('?', '?');
     parseHead(g.head.trim(), node);
     if (g.sc === undefined && g.ar === undefined && !g.never && !NODE_TYPES.has(node.nodeType.replace(/ \(.*\)$/, ''))) {
-      throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected a plan node, such as "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)", got "${text.slice(0, 80)}"`, { line: l.no, column: col + 1 });
+      throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected a plan node, such as "Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)", got "${text.slice(0, 80)}"`, { line: l.no, column: l.cut + col + 1 });
     }
     const set = <K extends keyof PlanNode>(k: K, v: PlanNode[K] | undefined) => { if (v !== undefined) node[k] = v; };
     set('startupCost', n(g.sc)); set('totalCost', n(g.tc)); set('planRows', n(g.pr)); set('planWidth', n(g.pw));
     set('actualStartupTime', n(g.as)); set('actualTotalTime', n(g.at)); set('actualRows', n(g.ar)); set('actualLoops', n(g.al));
-    heads.set(node, { line: l.no, column: col + 1 });
+    node.at = { line: l.no, column: l.cut + col + 1 };
+    heads.push(node);
     if (g.never) { node.neverExecuted = true; node.actualLoops = 0; node.actualRows = 0; node.actualStartupTime = 0; node.actualTotalTime = 0; }
     return node;
   };
@@ -165,7 +171,7 @@ export function parseTextLines(lines: Line[]): Plan {
       rootSeen = true;
       continue;
     }
-    if (afterTree && text.startsWith('->')) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', 'a plan node after the summary lines', { line: l.no, column: col + 1 });
+    if (afterTree && text.startsWith('->')) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', 'a plan node after the summary lines', { line: l.no, column: l.cut + col + 1 });
     if (afterTree && col > stack[0].col) {
       const t = /Total ([\d.]+) ms/.exec(text);
       if (block === 'JIT' && text.startsWith('Timing:') && t) plan.jitTotalMs = Number(t[1]);
@@ -175,7 +181,7 @@ export function parseTextLines(lines: Line[]): Plan {
       const textCol = col + /^->\s*/.exec(text)![0].length;
       while (stack.length > 1 && stack[stack.length - 1].col + 2 > col) stack.pop();
       const parent = stack[stack.length - 1];
-      if (parent.col + 2 > col) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', 'a plan node indented less than its parent\'s children', { line: l.no, column: col + 1 });
+      if (parent.col + 2 > col) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', 'a plan node indented less than its parent\'s children', { line: l.no, column: l.cut + col + 1 });
       const node = headOf(l, text.replace(/^->\s*/, ''), textCol);
       if (label && label.col + 2 === col) { node.parentRelationship = label.relationship; node.subplanName = label.name; }
       label = undefined;
@@ -191,7 +197,7 @@ export function parseTextLines(lines: Line[]): Plan {
       const p = PROP_RE.exec(text);
       const trig = /^Trigger (?<name>.+?)(?: on (?<rel>\S+))?: time=(?<time>[\d.]+) calls=(?<calls>\d+)$/.exec(text);
       if (trig) { plan.triggers.push({ name: trig.groups!.name, ...(trig.groups!.rel ? { relation: trig.groups!.rel } : {}), timeMs: Number(trig.groups!.time), calls: Number(trig.groups!.calls) }); continue; }
-      if (!p) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected "Planning Time: …", "Execution Time: …" or another line EXPLAIN prints after the plan, got "${text.slice(0, 80)}"`, { line: l.no, column: col + 1 });
+      if (!p) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected "Planning Time: …", "Execution Time: …" or another line EXPLAIN prints after the plan, got "${text.slice(0, 80)}"`, { line: l.no, column: l.cut + col + 1 });
       const { key, value = '' } = p.groups!;
       if (key === 'Planning Time') plan.planningTime = parseFloat(value);
       else if (key === 'Execution Time') plan.executionTime = parseFloat(value);
@@ -216,7 +222,7 @@ export function parseTextLines(lines: Line[]): Plan {
       continue;
     }
     const p = PROP_RE.exec(text);
-    if (!p) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected a property ("Key: value") or a plan node ("->  …"), got "${text.slice(0, 80)}"`, { line: l.no, column: col + 1 });
+    if (!p) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', `expected a property ("Key: value") or a plan node ("->  …"), got "${text.slice(0, 80)}"`, { line: l.no, column: l.cut + col + 1 });
     const { key, value = '' } = p.groups!;
     const node = owner.node;
     if (key === 'Buffers') { parseBuffers(value, node.buffers); node.hasBuffers = true; continue; }
@@ -234,9 +240,9 @@ export function parseTextLines(lines: Line[]): Plan {
     if (value === '') skipDeeperThan = col;
   }
   if (!rootSeen) throw new ExplainError('PGFLEET_EXPLAIN_EMPTY', 'no plan in the input');
-  for (const [node, at] of heads) {
+  for (const node of heads) {
     const missing = missingChildren(node);
-    if (missing) throw new ExplainError('PGFLEET_EXPLAIN_TRUNCATED', `${missing}: the plan is cut short (its last line is line ${lines[lines.length - 1].no})`, at);
+    if (missing) throw new ExplainError('PGFLEET_EXPLAIN_TRUNCATED', `${missing}: the plan is cut short (its last line is line ${lines[lines.length - 1].no})`, node.at);
   }
   plan.warnings.push(...completenessWarnings(plan));
   return plan;

@@ -30,9 +30,14 @@ test('a TEXT plan: nodes, targets, numbers, buffers, summary; exclusive times ad
 test("what people paste: psql's header, rule, row count, + continuations and table borders give the same plan", () => {
   const framed = ` QUERY PLAN\n${'-'.repeat(40)}\n${PLAN.split('\n').map((l) => ` ${l}`).join('\n')}\n(12 rows)\n`;
   const bordered = `┌${'─'.repeat(20)}┐\n│ QUERY PLAN │\n├${'─'.repeat(20)}┤\n${PLAN.split('\n').map((l) => `│ ${l} │`).join('\n')}\n└${'─'.repeat(20)}┘\n(12 rows)`;
-  const base = JSON.stringify(parseExplain(PLAN));
-  assert.equal(JSON.stringify(parseExplain(framed)), base);
-  assert.equal(JSON.stringify(parseExplain(bordered)), base);
+  // The same plan, but for where each node stands in the input (the framing adds lines above it).
+  const plain = (text: string) => JSON.stringify(parseExplain(text), (k, v: unknown) => (k === 'at' ? undefined : v));
+  const base = plain(PLAN);
+  assert.equal(plain(framed), base);
+  assert.equal(plain(bordered), base);
+  assert.deepEqual(parseExplain(framed).root.children[0].at, { line: 6, column: 8 }, "the node's line and column in the pasted text, framing counted");
+  assert.deepEqual(parseExplain(bordered).root.children[0].at, { line: 7, column: 9 });
+  assert.throws(() => parseExplain(framed.replace('Hash Cond', '%Hash Cond')), /line 4, column 4: expected a property/);
   const json = '[{"Plan": {"Node Type": "Seq Scan", "Relation Name": "a", "Alias": "a", "Startup Cost": 0, "Total Cost": 1, "Plan Rows": 1, "Plan Width": 4}}]';
   const psqlJson = ` QUERY PLAN\n----------\n [                       +\n   {                     +\n${json.slice(2, -2).split(', ').map((x) => `  ${x},   +`).join('\n').replace(/,\s+\+$/, '   +')}\n   }                     +\n ]\n(1 row)`;
   assert.equal(parseExplain(psqlJson).root.relationName, 'a');

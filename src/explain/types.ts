@@ -52,6 +52,8 @@ export interface PlanNode {
   buffers: Buffers;
   /** Whether EXPLAIN printed buffer counts for the node. */
   hasBuffers: boolean;
+  /** TEXT input only: line and column (1-based) of the node's head. */
+  at?: { line: number; column: number };
   /** Other properties, as text (Filter, Sort Key, Hash Cond, Sort Method, …). */
   props: Record<string, string>;
   children: PlanNode[];
