@@ -30,6 +30,10 @@ const COMMANDS: Record<string, Command | CommandGroup> = {
     kind: 'once', summary: 'read an EXPLAIN plan (TEXT or JSON, as pasted): time per node and hints',
     load: async () => { const m = await import('./explain.ts'); return { schema: m.ExplainConfig, fields: m.EXPLAIN_FIELDS, run: m.runExplain as OnceRun, positional: 'file' }; },
   },
+  tune: {
+    kind: 'once', summary: 'recommend PostgreSQL settings from the hardware and the workload, with the reason for each',
+    load: async () => { const m = await import('./tune.ts'); return { schema: m.TuneConfig, fields: m.TUNE_FIELDS, run: m.runTune as OnceRun }; },
+  },
   catalog: { kind: 'group', summary: 'the metric catalog: list its collectors, test them on every PostgreSQL major', commands: CATALOG_COMMANDS },
 };
 

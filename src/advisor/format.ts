@@ -1,0 +1,59 @@
+// The advice as people apply it: a report to read, postgresql.conf lines, ALTER SYSTEM SQL, Patroni
+// configuration, or JSON.
+import { formatSize } from './render.ts';
+import type { Advice, Recommendation } from './types.ts';
+
+export const ADVICE_FORMATS = ['report', 'conf', 'sql', 'patroni', 'json'] as const;
+export type AdviceFormat = (typeof ADVICE_FORMATS)[number];
+
+const needsRestart = (r: Recommendation) => r.context === 'postmaster';
+/** What to write out: what differs from the server when connected, else what differs from the defaults. */
+const toApply = (a: Advice) => a.recommendations.filter((r) => (r.current === null ? !r.isDefault : r.current !== r.recommended));
+
+function header(a: Advice): string {
+  const p = a.profile;
+  return `PostgreSQL ${p.major}, ${p.cpus} CPU${p.cpus === 1 ? '' : 's'}, ${formatSize(p.ramBytes)} RAM, ${p.disk}, ${p.workload}, ${p.connections} connections`
+    + `${p.dataBytes !== null ? `, ${formatSize(p.dataBytes)} of data` : ''}${p.replication ? '' : ', no replication'}`;
+}
+
+export function formatAdvice(a: Advice, format: AdviceFormat): string {
+  const lines: string[] = [];
+  if (format === 'json') return `${JSON.stringify(a, null, 2)}\n`;
+  if (format === 'report') {
+    lines.push(`pgfleet tune: ${header(a)}`, '');
+    for (const r of a.recommendations) {
+      const change = r.current === null ? '' : r.current === r.recommended ? '  (already set)' : `  (now ${r.current})`;
+      lines.push(`${r.name} = ${r.recommended}${change}${needsRestart(r) ? '  [restart]' : ''}  ${r.confidence} confidence`, `    ${r.reason}`);
+    }
+    lines.push('', `worst-case memory ${formatSize(a.memory.worstCaseBytes)} of ${formatSize(a.memory.limitBytes)} allowed (90 % of RAM): ${a.memory.formula}`);
+    for (const n of a.notes) lines.push(`note: ${n}`);
+    return `${lines.join('\n')}\n`;
+  }
+  const apply = toApply(a);
+  if (format === 'conf') {
+    lines.push(`# pgfleet tune: ${header(a)}`);
+    for (const r of apply) lines.push(`${r.name} = '${r.recommended.replaceAll("'", "''")}'${needsRestart(r) ? '\t# restart' : ''}`);
+  } else if (format === 'sql') {
+    lines.push(`-- pgfleet tune: ${header(a)}`, '-- rollback: the ALTER SYSTEM RESET / SET lines at the end, then the same reload or restart');
+    for (const r of apply) if (!r.afterLoading) lines.push(r.sql);
+    const restart = apply.filter(needsRestart).map((r) => r.name);
+    lines.push('SELECT pg_reload_conf();');
+    if (restart.length) lines.push(`-- a restart is needed for: ${restart.join(', ')}`);
+    const later = apply.filter((r) => r.afterLoading);
+    if (later.length) {
+      // ALTER SYSTEM knows a library's settings only once the library is loaded.
+      lines.push('', `-- after the restart that loads ${[...new Set(later.map((r) => r.afterLoading))].join(', ')}:`);
+      for (const r of later) lines.push(r.sql);
+      lines.push('SELECT pg_reload_conf();');
+      const again = later.filter(needsRestart).map((r) => r.name);
+      if (again.length) lines.push(`-- and a second restart for: ${again.join(', ')}`);
+    }
+    lines.push('', '-- rollback:');
+    for (const r of apply) lines.push(`-- ${r.rollbackSql}`);
+  } else {
+    // Patroni keeps PostgreSQL's parameters in its DCS configuration (patronictl edit-config) or in patroni.yml.
+    lines.push(`# pgfleet tune: ${header(a)}`, '# patronictl edit-config, or bootstrap.dcs in patroni.yml', 'postgresql:', '  parameters:');
+    for (const r of apply) lines.push(`    ${r.name}: ${/^[\w.-]+$/.test(r.recommended) && !/^(on|off|yes|no|true|false|y|n)$/i.test(r.recommended) ? r.recommended : `'${r.recommended.replaceAll("'", "''")}'`}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

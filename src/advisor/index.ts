@@ -1,0 +1,10 @@
+// Configuration advisor: hardware, intent and (later) the measured workload in, recommendations with
+// their evidence, guards and apply/rollback SQL out. Pure: no I/O, no imports from the rest of pgfleet.
+export * from './types.ts';
+export { advise, DURABILITY_RISKS, MEMORY_LIMIT_SHARE } from './advise.ts';
+export { AdvisorError, ADVISOR_ERROR_CODES, type AdvisorErrorCode } from './errors.ts';
+export { ADVICE_FORMATS, formatAdvice, type AdviceFormat } from './format.ts';
+export { DEFAULT_CONNECTIONS } from './baseline.ts';
+export { PG_SETTINGS, type SettingMeta } from './pg-settings.ts';
+export { ADVISOR_SETTINGS } from './settings-list.ts';
+export { formatBytes, formatMs, formatSize, parseSize } from './render.ts';
