@@ -4,6 +4,7 @@ import { AdvisorError } from './errors.ts';
 import { PG_SETTINGS } from './pg-settings.ts';
 import { formatBytes, formatValue, inSettingUnit, rejectReason } from './render.ts';
 import { ADVISOR_SETTINGS } from './settings-list.ts';
+import { refineFromWorkload, type WorkloadStats } from './workload.ts';
 import { ADVISOR_MAJORS, DISK_KINDS, WORKLOADS, type Advice, type Draft, type Profile, type Recommendation } from './types.ts';
 
 /** Worst-case memory is kept under this share of RAM. */
@@ -64,7 +65,7 @@ function sqlValue(name: string, value: string): string {
  * the target major's pg_settings (unit, bounds, enum values). `current` is SHOW's value of each
  * setting when the caller is connected to the server.
  */
-export function advise(profile: Profile, current: Record<string, string> = {}): Advice {
+export function advise(profile: Profile, current: Record<string, string> = {}, stats?: WorkloadStats): Advice {
   const problems = checkProfile(profile);
   if (problems.length) throw new AdvisorError('PGFLEET_ADVISOR_PROFILE', problems);
   const p = { ...profile, replication: profile.replication ?? true, allowDurabilityRisk: profile.allowDurabilityRisk ?? false };
@@ -87,6 +88,9 @@ export function advise(profile: Profile, current: Record<string, string> = {}): 
   const work = Math.max(64 * KB, Math.min(cap, raw >= 8 * MB ? Math.floor(raw / MB) * MB : Math.floor(raw / KB) * KB));
   drafts.push({ name: 'work_mem', value: work, kind: 'bytes', confidence: 'medium',
     reason: `(90 % of RAM − shared_buffers − maintenance memory) / ((${connections} connections + ${num(drafts, 'max_parallel_workers')} parallel workers) × hash_mem_multiplier ${hashMult}${nodes > 1 ? ` × ${nodes} sorts or hashes per query` : ''}) = ${formatBytes(Math.max(0, Math.floor(raw / KB) * KB))}, between 64kB and ${formatBytes(cap)}; raise it per role or per query (SET LOCAL) where one workload needs more (refined from measured temp files when pgfleet has them)` });
+
+  const refined = stats ? refineFromWorkload(p, drafts, stats) : { tables: [], roles: [], notes: [] };
+  notes.push(...refined.notes);
 
   // The memory guard: when even the smallest work_mem does not fit (tiny RAM, many connections),
   // maintenance memory gives way first, then shared_buffers.
@@ -140,6 +144,6 @@ export function advise(profile: Profile, current: Record<string, string> = {}): 
   const formula = 'shared_buffers + wal_buffers + (max_connections + max_parallel_workers) × work_mem × hash_mem_multiplier + autovacuum_max_workers × (autovacuum_work_mem or maintenance_work_mem) + maintenance_work_mem';
   return {
     profile: { cpus: p.cpus, ramBytes: p.ramBytes, disk: p.disk, workload: p.workload, major: p.major, connections, dataBytes: p.dataBytes ?? null, replication: p.replication, allowDurabilityRisk: p.allowDurabilityRisk },
-    recommendations, memory: { worstCaseBytes: worst, limitBytes: limit, formula }, notes,
+    recommendations, tables: refined.tables, roles: refined.roles, memory: { worstCaseBytes: worst, limitBytes: limit, formula }, notes,
   };
 }

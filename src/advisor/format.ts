@@ -25,11 +25,15 @@ export function formatAdvice(a: Advice, format: AdviceFormat): string {
       const change = r.current === null ? '' : r.current === r.recommended ? '  (already set)' : `  (now ${r.current})`;
       lines.push(`${r.name} = ${r.recommended}${change}${needsRestart(r) ? '  [restart]' : ''}  ${r.confidence} confidence`, `    ${r.reason}`);
     }
+    for (const t of [...a.roles, ...a.tables]) lines.push(`${'table' in t ? `table ${t.table}` : `role ${t.role} in ${t.database}`}: ${Object.entries(t.settings).map(([k, v]) => `${k} = ${v}`).join(', ')}`, `    ${t.reason}`);
     lines.push('', `worst-case memory ${formatSize(a.memory.worstCaseBytes)} of ${formatSize(a.memory.limitBytes)} allowed (90 % of RAM): ${a.memory.formula}`);
     for (const n of a.notes) lines.push(`note: ${n}`);
     return `${lines.join('\n')}\n`;
   }
   const apply = toApply(a);
+  const elsewhere = [...a.roles.map((r) => `role ${r.role}`), ...a.tables.map((t) => `table ${t.table}`)];
+  // postgresql.conf and Patroni hold server settings only: the per-role and per-table ones are SQL.
+  if (elsewhere.length && format !== 'sql') lines.push(`# settings for ${elsewhere.join(', ')} from the measured workload: pgfleet tune --format sql`);
   if (format === 'conf') {
     lines.push(`# pgfleet tune: ${header(a)}`);
     for (const r of apply) lines.push(`${r.name} = '${r.recommended.replaceAll("'", "''")}'${needsRestart(r) ? '\t# restart' : ''}`);
@@ -48,8 +52,11 @@ export function formatAdvice(a: Advice, format: AdviceFormat): string {
       const again = later.filter(needsRestart).map((r) => r.name);
       if (again.length) lines.push(`-- and a second restart for: ${again.join(', ')}`);
     }
+    if (a.roles.length || a.tables.length) lines.push('', '-- for single roles and tables, from the measured workload:');
+    for (const t of [...a.roles, ...a.tables]) lines.push(t.sql);
     lines.push('', '-- rollback:');
     for (const r of apply) lines.push(`-- ${r.rollbackSql}`);
+    for (const t of [...a.roles, ...a.tables]) lines.push(`-- ${t.rollbackSql}`);
   } else {
     // Patroni keeps PostgreSQL's parameters in its DCS configuration (patronictl edit-config) or in patroni.yml.
     lines.push(`# pgfleet tune: ${header(a)}`, '# patronictl edit-config, or bootstrap.dcs in patroni.yml', 'postgresql:', '  parameters:');

@@ -7,4 +7,5 @@ export { ADVICE_FORMATS, formatAdvice, type AdviceFormat } from './format.ts';
 export { DEFAULT_CONNECTIONS } from './baseline.ts';
 export { PG_SETTINGS, type SettingMeta } from './pg-settings.ts';
 export { ADVISOR_SETTINGS } from './settings-list.ts';
+export { refineFromWorkload, type WorkloadStats, type TableRecommendation, type RoleRecommendation } from './workload.ts';
 export { formatBytes, formatMs, formatSize, parseSize } from './render.ts';

@@ -1,4 +1,5 @@
 // The advisor's inputs and outputs. Pure data: no I/O anywhere in src/advisor.
+import type { RoleRecommendation, TableRecommendation } from './workload.ts';
 
 export const DISK_KINDS = ['hdd', 'ssd', 'nvme', 'san'] as const;
 export type DiskKind = (typeof DISK_KINDS)[number];
@@ -72,6 +73,9 @@ export interface Draft {
 export interface Advice {
   profile: Required<Omit<Profile, 'dataBytes'>> & { dataBytes: number | null };
   recommendations: Recommendation[];
+  /** From the measured workload: settings for single tables (autovacuum) and single roles (work_mem). */
+  tables: TableRecommendation[];
+  roles: RoleRecommendation[];
   /** Worst-case memory of the recommended settings, and the guard it was kept under. */
   memory: { worstCaseBytes: number; limitBytes: number; formula: string };
   notes: string[];

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import postgres from 'postgres';
-import { ADVICE_FORMATS, ADVISOR_MAJORS, ADVISOR_SETTINGS, advise, AdvisorError, DISK_KINDS, formatAdvice, parseSize, WORKLOADS, type AdviceFormat, type AdvisorMajor, type Profile } from '../advisor/index.ts';
+import { ADVICE_FORMATS, ADVISOR_MAJORS, ADVISOR_SETTINGS, advise, AdvisorError, DISK_KINDS, formatAdvice, parseSize, WORKLOADS, type AdviceFormat, type AdvisorMajor, type Profile, type WorkloadStats } from '../advisor/index.ts';
 import type { FieldSpec } from './config.ts';
 
 export const TuneConfig = Type.Object({
@@ -32,15 +32,55 @@ export const TUNE_FIELDS: FieldSpec[] = [
   { key: 'connect', flag: 'connect', type: 'string', env: 'PGFLEET_TUNE_CONNECT', description: 'a PostgreSQL URI: compare with the live server\'s settings and take what it can tell (major, data size, CPUs and RAM)' },
 ];
 
-/** What a live server tells: its settings as SHOW prints them, its major, its data size, and (superuser on Linux) its CPUs and RAM. */
-async function readServer(uri: string): Promise<{ current: Record<string, string>; major: number; dataBytes: number; cpus?: number; ramBytes?: number }> {
+/** The server's cumulative statistics the advisor's workload rules read (the connected database's tables only). */
+async function readWorkload(sql: postgres.Sql, major: number): Promise<WorkloadStats> {
+  const num = (v: unknown) => Number(v ?? 0);
+  const [db] = await sql`select extract(epoch from now() - coalesce(min(stats_reset), pg_postmaster_start_time()))::float8 as seconds,
+      sum(temp_files)::float8 as temp_files, sum(temp_bytes)::float8 as temp_bytes, sum(blks_hit)::float8 as hit, sum(blks_read)::float8 as read
+    from pg_stat_database`;
+  const [cp] = major >= 17
+    ? await sql`select num_timed::float8 as timed, num_requested::float8 as requested from pg_stat_checkpointer`
+    : await sql`select checkpoints_timed::float8 as timed, checkpoints_req::float8 as requested from pg_stat_bgwriter`;
+  const [wal] = major >= 14 ? await sql`select wal_bytes::float8 as bytes, extract(epoch from now() - coalesce(stats_reset, pg_postmaster_start_time()))::float8 as seconds from pg_stat_wal` : [undefined];
+  const [set] = await sql`select
+      (select setting::float8 * 1048576 from pg_settings where name = 'max_wal_size') as max_wal,
+      (select setting::float8 * 1000 from pg_settings where name = 'checkpoint_timeout') as timeout,
+      (select setting::float8 * 1024 from pg_settings where name = 'work_mem') as work_mem,
+      current_setting('max_connections')::int as max_conn, current_setting('autovacuum_freeze_max_age')::float8 as freeze_max,
+      (select count(*) from pg_stat_activity where backend_type = 'client backend')::int as conns`;
+  let statements: WorkloadStats['statements'];
+  try {
+    // Only where the extension is installed in this database and its library loaded.
+    statements = (await sql`select s.queryid::text as queryid, s.query, r.rolname, d.datname, s.calls::float8 as calls,
+        (s.temp_blks_written * current_setting('block_size')::int8)::float8 as temp_bytes
+      from pg_stat_statements s join pg_roles r on r.oid = s.userid join pg_database d on d.oid = s.dbid
+      where s.temp_blks_written > 0 order by s.temp_blks_written desc limit 20`)
+      .map((r) => ({ queryid: r.queryid as string, query: r.query as string, role: r.rolname as string, database: r.datname as string, calls: num(r.calls), tempBytesWritten: num(r.temp_bytes) }));
+  } catch { statements = undefined; }
+  const tables = await sql`select t.schemaname, t.relname, t.n_live_tup::float8 as live, t.n_dead_tup::float8 as dead, t.last_autovacuum::text as last,
+      coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'autovacuum_enabled'), 'true') as av, age(c.relfrozenxid)::float8 as freeze
+    from pg_stat_user_tables t join pg_class c on c.oid = t.relid order by t.n_dead_tup desc, age(c.relfrozenxid) desc limit 50`;
+  return {
+    seconds: num(db.seconds), tempFiles: num(db.temp_files), tempBytes: num(db.temp_bytes), blocksHit: num(db.hit), blocksRead: num(db.read),
+    ...(statements ? { statements } : {}), checkpointsTimed: num(cp.timed), checkpointsRequested: num(cp.requested),
+    ...(wal ? { walBytes: num(wal.bytes), walSeconds: num(wal.seconds) } : {}),
+    maxWalSizeBytes: num(set.max_wal), checkpointTimeoutMs: num(set.timeout), workMemBytes: num(set.work_mem), maxConnections: num(set.max_conn), connections: num(set.conns),
+    tables: tables.map((t) => ({ schema: t.schemaname as string, name: t.relname as string, liveTuples: num(t.live), deadTuples: num(t.dead),
+      autovacuumEnabled: !/^(false|off|no|0)$/i.test(t.av as string), lastAutovacuum: (t.last as string | null) ?? null, freezeAge: num(t.freeze) })),
+    autovacuumFreezeMaxAge: num(set.freeze_max),
+  };
+}
+
+/** What a live server tells: its settings as SHOW prints them, its major, its data size, its workload statistics, and (superuser on Linux) its CPUs and RAM. */
+async function readServer(uri: string): Promise<{ current: Record<string, string>; major: number; dataBytes: number; stats: WorkloadStats; cpus?: number; ramBytes?: number }> {
   const sql = postgres(uri, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     const [{ v }] = await sql`select current_setting('server_version_num')::int as v`;
     const rows = await sql`select name, current_setting(name) as value from pg_settings where name = any(${[...ADVISOR_SETTINGS]})`;
     const [{ bytes }] = await sql`select coalesce(sum(pg_database_size(datname)), 0)::float8 as bytes from pg_database where datallowconn`;
-    const out: { current: Record<string, string>; major: number; dataBytes: number; cpus?: number; ramBytes?: number } = {
-      current: Object.fromEntries(rows.map((r) => [r.name as string, r.value as string])), major: Math.floor(Number(v) / 10000), dataBytes: Number(bytes),
+    const major = Math.floor(Number(v) / 10000);
+    const out: { current: Record<string, string>; major: number; dataBytes: number; stats: WorkloadStats; cpus?: number; ramBytes?: number } = {
+      current: Object.fromEntries(rows.map((r) => [r.name as string, r.value as string])), major, dataBytes: Number(bytes), stats: await readWorkload(sql, major),
     };
     try {
       // Superusers may read files the server can: the server's own machine, not this one.
@@ -86,7 +126,7 @@ export async function runTune(cfg: TuneConfig): Promise<number> {
     replication: cfg.replication, allowDurabilityRisk: cfg.allowDurabilityRisk,
   };
   try {
-    process.stdout.write(formatAdvice(advise(profile, server?.current ?? {}), cfg.format as AdviceFormat));
+    process.stdout.write(formatAdvice(advise(profile, server?.current ?? {}, server?.stats), cfg.format as AdviceFormat));
     return 0;
   } catch (err) {
     if (!(err instanceof AdvisorError)) throw err;
