@@ -8,4 +8,4 @@ export { DEFAULT_CONNECTIONS } from './baseline.ts';
 export { PG_SETTINGS, type SettingMeta } from './pg-settings.ts';
 export { ADVISOR_SETTINGS } from './settings-list.ts';
 export { refineFromWorkload, type WorkloadStats, type TableRecommendation, type RoleRecommendation } from './workload.ts';
-export { formatBytes, formatMs, formatSize, parseSize } from './render.ts';
+export { formatBytes, formatMs, formatSize, parseSize, showValue } from './render.ts';

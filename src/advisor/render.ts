@@ -66,3 +66,15 @@ export function formatSize(bytes: number): string {
   for (const [u, n] of units) if (bytes >= n) return `${(bytes / n).toFixed(bytes / n >= 100 ? 0 : 1).replace(/\.0$/, '')} ${u}`;
   return `${bytes} B`;
 }
+
+/**
+ * A pg_settings `setting` (in its unit) as the advisor writes values, so that the two compare as
+ * strings: 1048576 with unit 8kB → 8GB, 900 with unit s → 15min.
+ */
+export function showValue(setting: string, unit: string | null | undefined): string {
+  const n = Number(setting);
+  if (!unit || !Number.isFinite(n) || n <= 0) return setting;
+  if (MEMORY_UNITS[unit] !== undefined) return formatBytes(n * MEMORY_UNITS[unit]);
+  if (TIME_UNITS[unit] !== undefined) return formatMs(Math.round(n * TIME_UNITS[unit] * 1000) / 1000);
+  return setting;
+}

@@ -9,6 +9,7 @@ import { SettingsPage } from './pages/SettingsPage.tsx';
 import { StorePage } from './pages/StorePage.tsx';
 import { ClusterPage } from './pages/ClusterPage.tsx';
 import { ExplainPage } from './pages/ExplainPage.tsx';
+import { TunePage } from './pages/TunePage.tsx';
 import { Link, matchRoute, usePath } from './router.tsx';
 import { useTheme } from './theme.ts';
 
@@ -28,6 +29,7 @@ export function App() {
       {route.page === 'query' && <QueryPage key={`${route.id}/${route.queryid}`} id={route.id} queryid={route.queryid} />}
       {route.page === 'store' && <StorePage />}
       {route.page === 'explain' && <ExplainPage key={route.id ?? ''} id={route.id} />}
+      {route.page === 'tune' && <TunePage />}
       {route.page === 'cluster' && <ClusterPage key={`${route.namespace}/${route.cluster}`} namespace={route.namespace} cluster={route.cluster} />}
       {route.page === 'not-found' && (
         <main className="page">

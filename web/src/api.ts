@@ -507,3 +507,16 @@ export function fetchSavedPlans(signal?: AbortSignal): Promise<{ plans: { id: st
 export function diffExplain(a: string, b: string, signal?: AbortSignal): Promise<PlanDiff> {
   return getJson('/api/v1/explain/diff', signal, { method: 'POST', body: JSON.stringify({ a, b }) });
 }
+
+// The advisor is pure and its advice is the API's answer: its types are used as they are.
+export type { Advice, Recommendation as AdviceRecommendation } from '../../src/advisor/index.ts';
+
+export interface AdvisorRequest {
+  cpus: number; ram: string; disk: string; workload: string; major?: number; connections?: number; dataSize?: string;
+  replication?: boolean; allowDurabilityRisk?: boolean; instance?: string;
+}
+
+/** POST /api/v1/advisor: recommendations, and the same as postgresql.conf lines, SQL and Patroni configuration. */
+export function fetchAdvice(body: AdvisorRequest, signal?: AbortSignal): Promise<{ advice: import('../../src/advisor/index.ts').Advice; conf: string; sql: string; patroni: string }> {
+  return getJson('/api/v1/advisor', signal, { method: 'POST', body: JSON.stringify(body) });
+}

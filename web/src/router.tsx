@@ -42,6 +42,7 @@ export type Route =
   | { page: 'query'; id: string; queryid: string }
   | { page: 'store' }
   | { page: 'explain'; id?: string }
+  | { page: 'tune' }
   | { page: 'cluster'; namespace: string; cluster: string }
   | { page: 'not-found' };
 
@@ -50,6 +51,7 @@ export function matchRoute(path: string): Route {
   if (path === '/' || path === '') return { page: 'fleet' };
   if (path === '/store' || path === '/store/') return { page: 'store' };
   if (path === '/explain' || path === '/explain/') return { page: 'explain' };
+  if (path === '/tune' || path === '/tune/') return { page: 'tune' };
   const e = /^\/explain\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
   if (e) return { page: 'explain', id: e[1] };
   const m = /^\/instances\/([^/]+)(?:\/(queries|activity|objects|settings))?\/?$/.exec(path);

@@ -16,6 +16,7 @@ import objectsRoutes from './routes/objects.ts';
 import seriesRoutes from './routes/series.ts';
 import settingsRoutes from './routes/settings.ts';
 import explainRoutes from './routes/explain.ts';
+import advisorRoutes from './routes/advisor.ts';
 import topologyRoutes from './routes/topology.ts';
 import statementsRoutes from './routes/statements.ts';
 import storeRoutes from './routes/store.ts';
@@ -62,6 +63,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
         { name: 'objects', description: 'Tables and indexes' },
         { name: 'settings', description: 'Server settings and their changes over time' },
         { name: 'explain', description: 'EXPLAIN plans: time per node and hints' },
+        { name: 'advisor', description: 'Configuration recommendations (pgfleet tune)' },
         { name: 'topology', description: 'Clusters: who streams from whom, lag, slots, role changes' },
         { name: 'prometheus', description: 'The fleet as a Prometheus scrape target' },
       ],
@@ -80,6 +82,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(objectsRoutes, ctx);
   await app.register(settingsRoutes, ctx);
   await app.register(explainRoutes, ctx);
+  await app.register(advisorRoutes, ctx);
   await app.register(topologyRoutes, ctx);
   await app.register(ingestRoutes, ctx);
 

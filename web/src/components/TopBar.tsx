@@ -11,6 +11,7 @@ export function TopBar({ theme, onTheme }: { theme: Theme; onTheme: (t: Theme) =
         <Link to="/">Fleet</Link>
         <Link to="/store">Store</Link>
         <Link to="/explain">Explain</Link>
+        <Link to="/tune">Tune</Link>
       </nav>
       <button type="button" className="theme-toggle" data-testid="theme-toggle" onClick={() => onTheme(next)} title={`switch to the ${next} theme`}>
         {next} theme
