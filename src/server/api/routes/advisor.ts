@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ADVICE_FORMATS, ADVISOR_SETTINGS, advise, AdvisorError, DISK_KINDS, formatAdvice, parseSize, showValue, WORKLOADS, type AdvisorMajor, type Profile } from '../../../advisor/index.ts';
+import { workloadFromStore } from '../advisor-stats.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
 import { ErrorReply } from '../schemas.ts';
@@ -35,7 +36,8 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
         disk: Type.Union(DISK_KINDS.map((d) => Type.Literal(d))), workload: Type.Union(WORKLOADS.map((w) => Type.Literal(w))),
         major: Type.Optional(Type.Integer()), connections: Type.Optional(Type.Integer({ minimum: 1 })), dataSize: Type.Optional(Size),
         replication: Type.Optional(Type.Boolean()), allowDurabilityRisk: Type.Optional(Type.Boolean()),
-        instance: Type.Optional(Type.String({ description: 'an instance name or id: its settings as its agent last sent them' })),
+        instance: Type.Optional(Type.String({ description: 'an instance name or id: its settings as its agent last sent them, and its measured workload' })),
+        workloadDays: Type.Optional(Type.Number({ minimum: 0, maximum: 400, default: 7, description: 'with instance: the days of collected statistics the workload rules read (0: none)' })),
       }, { additionalProperties: false }),
       response: {
         200: Type.Object({ advice: Advice, ...Object.fromEntries(ADVICE_FORMATS.filter((f) => f !== 'json' && f !== 'report').map((f) => [f, Str])) }),
@@ -43,13 +45,14 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
       },
     },
   }, async (req) => {
-    const b = req.body as { cpus: number; ram: string | number; disk: Profile['disk']; workload: Profile['workload']; major?: number; connections?: number; dataSize?: string | number; replication?: boolean; allowDurabilityRisk?: boolean; instance?: string };
+    const b = req.body as { workloadDays?: number; cpus: number; ram: string | number; disk: Profile['disk']; workload: Profile['workload']; major?: number; connections?: number; dataSize?: string | number; replication?: boolean; allowDurabilityRisk?: boolean; instance?: string };
     const size = (field: string, v: string | number) => {
       const n = typeof v === 'number' ? v : parseSize(v);
       if (n === undefined) throw new ApiError('PGFLEET_API_BAD_PARAM', `${field} must be a size such as 16GB or 512MB, got "${String(v)}"`);
       return n;
     };
     let current: Record<string, string> = {};
+    let stats: Awaited<ReturnType<typeof workloadFromStore>>;
     let major = b.major;
     if (b.instance !== undefined) {
       const inst = await ctx.series.instance(b.instance);
@@ -59,6 +62,8 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
       current = Object.fromEntries([...state.settings.values()].filter((s) => wanted.has(s.name)).map((s) => [s.name, showValue(s.setting, s.unit)]));
       const version = state.settings.get('server_version_num')?.setting;
       major ??= version ? Math.floor(Number(version) / 10000) : undefined;
+      const days = b.workloadDays ?? 7;
+      if (days > 0) stats = await workloadFromStore(ctx, inst, state, days * 86_400_000);
     }
     if (major === undefined) throw new ApiError('PGFLEET_API_BAD_PARAM', 'major is needed (13–18), or an instance to read it from');
     try {
@@ -66,7 +71,7 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
         cpus: b.cpus, ramBytes: size('ram', b.ram), disk: b.disk, workload: b.workload, major: major as AdvisorMajor,
         ...(b.connections !== undefined ? { connections: b.connections } : {}), ...(b.dataSize !== undefined ? { dataBytes: size('dataSize', b.dataSize) } : {}),
         ...(b.replication !== undefined ? { replication: b.replication } : {}), ...(b.allowDurabilityRisk !== undefined ? { allowDurabilityRisk: b.allowDurabilityRisk } : {}),
-      }, current);
+      }, current, stats);
       return { advice, conf: formatAdvice(advice, 'conf'), sql: formatAdvice(advice, 'sql'), patroni: formatAdvice(advice, 'patroni') };
     } catch (err) {
       if (err instanceof AdvisorError) throw new ApiError('PGFLEET_API_BAD_PARAM', err.problems.join('; '));
