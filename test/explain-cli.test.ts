@@ -108,8 +108,11 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     const back = await (await fetch(`${server.url}/api/v1/explain/plans/${id}`)).json() as { plan: string; query: string; report: unknown };
     assert.deepEqual([back.plan, back.query, back.report], [json, "SELECT * FROM orders WHERE status = 'open'", cliReport]);
     assert.equal((await save({ plan: 'not a plan' })).status, 400);
-    const list = await (await fetch(`${server.url}/api/v1/explain/plans`)).json() as { plans: { id: string }[] };
-    assert.deepEqual(list.plans.map((p) => p.id), [id], 'a refused plan is not saved');
+    const stored = postgres(store.url, { max: 1, onnotice: () => {} });
+    assert.deepEqual((await stored`select id from explain_plans`).map((r) => r.id), [id], 'a refused plan is not saved');
+    await stored.end({ timeout: 1 });
+    // Plans are not listed: only who has a link opens one.
+    assert.equal((await fetch(`${server.url}/api/v1/explain/plans`)).status, 404);
     assert.equal((await fetch(`${server.url}/api/v1/explain/plans/nope`)).status, 404);
 
     // The console's page: paste, analyse, the hints, the icicle graph, the tree with the costliest path marked.
@@ -146,6 +149,8 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     await page.locator('[data-testid="save-plan"]').click();
     await page.waitForURL(/\/explain\/[A-Za-z0-9_-]{22}$/);
     const link = page.url();
+    // This browser remembers what it saved; the server lists nothing.
+    await page.locator('[data-testid="saved-plans"] summary').getByText(/^1 plan saved from this browser/).waitFor({ timeout: 10_000 });
     await page.goto(link);
     await page.locator('[data-testid="plan-node"]').first().waitFor({ timeout: 30_000 });
     assert.equal(await page.locator('[data-testid="plan-node"]').count(), count(api.root as { children: unknown[] }));

@@ -20,11 +20,4 @@ export class ExplainPlanStore {
       select id, created_at, title, plan, query from explain_plans where id = ${id}`;
     return row ? { ...row, created_at: row.created_at.getTime() } : undefined;
   }
-
-  /** The newest plans, without their text. */
-  async list(limit: number): Promise<{ id: string; created_at: number; title: string; bytes: number }[]> {
-    const rows = await this.sql<{ id: string; created_at: Date; title: string; bytes: number }[]>`
-      select id, created_at, title, octet_length(plan) as bytes from explain_plans order by created_at desc limit ${limit}`;
-    return rows.map((r) => ({ ...r, created_at: r.created_at.getTime(), bytes: Number(r.bytes) }));
-  }
 }

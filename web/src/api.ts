@@ -498,10 +498,6 @@ export function fetchSavedPlan(id: string, signal?: AbortSignal): Promise<SavedP
   return getJson<SavedPlan>(`/api/v1/explain/plans/${encodeURIComponent(id)}`, signal);
 }
 
-/** The newest saved plans. */
-export function fetchSavedPlans(signal?: AbortSignal): Promise<{ plans: { id: string; created_at: number; title: string; bytes: number }[] }> {
-  return getJson('/api/v1/explain/plans?limit=20', signal);
-}
 
 /** POST /api/v1/explain/diff: two plans node by node. */
 export function diffExplain(a: string, b: string, signal?: AbortSignal): Promise<PlanDiff> {

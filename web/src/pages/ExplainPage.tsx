@@ -3,7 +3,8 @@
 // a grid with every per-node number (the costliest path marked), and time by table and node type.
 // Nothing is stored unless the user saves the plan; two plans of one query can be compared.
 import { useEffect, useState, type ChangeEvent } from 'react';
-import { analyzeExplain, diffExplain, fetchSavedPlan, fetchSavedPlans, savePlan, type ExplainReport, type PlanDiffRow } from '../api.ts';
+import { analyzeExplain, diffExplain, fetchSavedPlan, savePlan, type ExplainReport, type PlanDiffRow } from '../api.ts';
+import { rememberPlan, savedPlans } from '../saved-plans.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { flattenPlan, PlanGrid } from '../components/PlanGrid.tsx';
 import { PlanIcicle } from '../components/PlanIcicle.tsx';
@@ -11,7 +12,6 @@ import { PlanStats } from '../components/PlanStats.tsx';
 import { planMs as ms } from '../plan-format.ts';
 import { formatAgo } from '../format.ts';
 import { Link, navigate } from '../router.tsx';
-import { useFetch } from '../use-fetch.ts';
 
 export function ExplainPage({ id }: { id?: string }) {
   const [input, setInput] = useState('');
@@ -27,7 +27,7 @@ export function ExplainPage({ id }: { id?: string }) {
     diffExplain(input, other).then((d) => { setDiff(d); setError(null); }, (err: unknown) => { setDiff(null); setError(err instanceof Error ? err.message : String(err)); })
       .finally(() => setBusy(false));
   };
-  const saved = useFetch((signal) => fetchSavedPlans(signal), [savedAs]);
+  const saved = savedPlans();
   // A saved plan's link: its text in the box, its analysis below.
   useEffect(() => {
     if (!id) return;
@@ -38,7 +38,7 @@ export function ExplainPage({ id }: { id?: string }) {
   }, [id]);
   const save = () => {
     setBusy(true);
-    savePlan(input, query.trim() || undefined).then((p) => { setSavedAs(p.id); navigate(`/explain/${p.id}`); }, (err: unknown) => setError(err instanceof Error ? err.message : String(err)))
+    savePlan(input, query.trim() || undefined).then((p) => { rememberPlan({ id: p.id, title: p.title, created_at: p.created_at }); setSavedAs(p.id); navigate(`/explain/${p.id}`); }, (err: unknown) => setError(err instanceof Error ? err.message : String(err)))
       .finally(() => setBusy(false));
   };
   const analyze = () => {
@@ -62,7 +62,7 @@ export function ExplainPage({ id }: { id?: string }) {
   return (
     <main className="page">
       <h1>EXPLAIN</h1>
-      <p className="muted">Paste or upload the output of EXPLAIN (ANALYZE, BUFFERS) — TEXT or JSON, with or without psql's framing. It is analysed on this server and stored only if you save it.</p>
+      <p className="muted">Paste or upload the output of EXPLAIN (ANALYZE, BUFFERS) — TEXT or JSON, with or without psql's framing. It is analysed on this server and stored only if you save it; a saved plan is not listed anywhere and opens only by its link.</p>
       <textarea className="plan-input" data-testid="plan-input" value={input} onChange={(e) => setInput(e.target.value)} rows={10} spellCheck={false}
         placeholder="Seq Scan on orders  (cost=0.00..1693.00 rows=100 width=51) (actual time=0.010..9.870 rows=100 loops=1) …" />
       <details className="saved-plans" open={query !== ''}>
@@ -75,10 +75,10 @@ export function ExplainPage({ id }: { id?: string }) {
         <button type="button" data-testid="save-plan" disabled={busy || input.trim() === ''} onClick={save} title="keep the plan in pgfleet's store and get a link to it">Save and link</button>
         {savedAs && <span className="muted" data-testid="saved-link">link: <Link to={`/explain/${savedAs}`}>{`${window.location.origin}/explain/${savedAs}`}</Link></span>}
       </div>
-      {(saved.data?.plans.length ?? 0) > 0 && (
+      {saved.length > 0 && (
         <details className="saved-plans" data-testid="saved-plans">
-          <summary>{saved.data!.plans.length} saved plan{saved.data!.plans.length === 1 ? '' : 's'}</summary>
-          <ul>{saved.data!.plans.map((p) => <li key={p.id}><Link to={`/explain/${p.id}`}>{p.title}</Link> <span className="muted">{formatAgo(p.created_at, Date.now())}</span></li>)}</ul>
+          <summary>{saved.length} plan{saved.length === 1 ? '' : 's'} saved from this browser (the server lists none: a plan opens only by its link)</summary>
+          <ul>{saved.map((p) => <li key={p.id}><Link to={`/explain/${p.id}`}>{p.title}</Link> <span className="muted">{formatAgo(p.created_at, Date.now())}</span></li>)}</ul>
         </details>
       )}
       <details className="saved-plans">

@@ -96,7 +96,7 @@ export default async function explainRoutes(app: FastifyInstance, ctx: ApiContex
   app.post('/api/v1/explain/plans', {
     bodyLimit: 16 * 1024 * 1024,
     schema: {
-      tags: ['explain'], summary: 'Save a plan in the store for a link inside the installation; answers its id and analysis',
+      tags: ['explain'], summary: 'Save a plan in the store; answers its id (an unguessable link: plans are not listed, only who has the link can open one) and analysis',
       body: Type.Object({ ...PlanBody, query: Type.Optional(Type.String({ maxLength: 1_000_000 })), title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }, { additionalProperties: false }),
       response: { 201: Type.Intersect([Saved, Type.Object({ report: Report })]), 400: Type.Ref(ErrorReply), 413: Type.Ref(ErrorReply) },
     },
@@ -107,13 +107,6 @@ export default async function explainRoutes(app: FastifyInstance, ctx: ApiContex
     reply.status(201);
     return { id: saved.id, created_at: saved.created_at, title: saved.title, query: saved.query, report };
   });
-  app.get('/api/v1/explain/plans', {
-    schema: {
-      tags: ['explain'], summary: 'The saved plans, newest first (without their text)',
-      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ plans: Type.Array(Type.Object({ id: Type.String(), created_at: Type.Number(), title: Type.String(), bytes: Type.Integer() })) }), 400: Type.Ref(ErrorReply) },
-    },
-  }, async (req) => ({ plans: await ctx.store.explainPlans.list((req.query as { limit?: number }).limit ?? 50) }));
   app.get('/api/v1/explain/plans/:id', {
     schema: {
       tags: ['explain'], summary: 'A saved plan: its text, query and analysis',
