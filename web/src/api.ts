@@ -508,7 +508,7 @@ export function diffExplain(a: string, b: string, signal?: AbortSignal): Promise
 export type { Advice, Recommendation as AdviceRecommendation } from '../../src/advisor/index.ts';
 
 export interface AdvisorRequest {
-  cpus: number; ram: string; disk: string; workload: string; major?: number; connections?: number; dataSize?: string;
+  cpus?: number; ram?: string; disk: string; workload: string; major?: number; connections?: number; dataSize?: string;
   replication?: boolean; allowDurabilityRisk?: boolean; instance?: string;
 }
 

@@ -40,8 +40,8 @@ export function TunePage() {
             {(instances.data ?? []).map((i) => <option key={i.id} value={i.id}>{i.id}{i.version_num ? ` (PostgreSQL ${Math.floor(i.version_num / 10000)})` : ''}</option>)}
           </select>
         </label>
-        <label>CPUs<input type="number" min={1} max={1024} data-testid="tune-cpus" value={form.cpus} onChange={(e) => set('cpus', Number(e.target.value))} /></label>
-        <label>RAM<input data-testid="tune-ram" value={form.ram} onChange={(e) => set('ram', e.target.value)} size={7} /></label>
+        <label>CPUs<input type="number" min={1} max={1024} data-testid="tune-cpus" value={form.cpus ?? ''} placeholder={form.instance ? 'its node' : ''} onChange={(e) => set('cpus', e.target.value ? Number(e.target.value) : undefined)} /></label>
+        <label>RAM<input data-testid="tune-ram" value={form.ram ?? ''} placeholder={form.instance ? 'its node' : '16GB'} onChange={(e) => set('ram', e.target.value || undefined)} size={7} /></label>
         <label>disk<select value={form.disk} onChange={(e) => set('disk', e.target.value)}>{DISKS.map((d) => <option key={d}>{d}</option>)}</select></label>
         <label>workload<select data-testid="tune-workload" value={form.workload} onChange={(e) => set('workload', e.target.value)}>{WORKLOADS.map((w) => <option key={w}>{w}</option>)}</select></label>
         {!form.instance && <label>PostgreSQL<select value={form.major} onChange={(e) => set('major', Number(e.target.value))}>{[13, 14, 15, 16, 17, 18].map((m) => <option key={m}>{m}</option>)}</select></label>}

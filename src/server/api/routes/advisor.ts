@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { ADVICE_FORMATS, ADVISOR_SETTINGS, advise, AdvisorError, DISK_KINDS, formatAdvice, parseSize, showValue, WORKLOADS, type AdvisorMajor, type Profile } from '../../../advisor/index.ts';
+import { latestOfMetrics } from '../../../store/index.ts';
 import { workloadFromStore } from '../advisor-stats.ts';
 import type { ApiContext } from '../context.ts';
 import { ApiError } from '../errors.ts';
@@ -32,7 +33,8 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
       tags: ['advisor'],
       summary: 'Configuration recommendations with the reason for each; with `instance`, against its current settings (and its major when not given)',
       body: Type.Object({
-        cpus: Type.Integer({ minimum: 1, maximum: 1024 }), ram: Size,
+        cpus: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024, description: 'default with instance: its node\'s online CPUs (node metrics)' })),
+        ram: Type.Optional(Type.Union([Size], { description: 'default with instance: its node\'s MemTotal (node metrics)' })),
         disk: Type.Union(DISK_KINDS.map((d) => Type.Literal(d))), workload: Type.Union(WORKLOADS.map((w) => Type.Literal(w))),
         major: Type.Optional(Type.Integer()), connections: Type.Optional(Type.Integer({ minimum: 1 })), dataSize: Type.Optional(Size),
         replication: Type.Optional(Type.Boolean()), allowDurabilityRisk: Type.Optional(Type.Boolean()),
@@ -45,7 +47,7 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
       },
     },
   }, async (req) => {
-    const b = req.body as { workloadDays?: number; cpus: number; ram: string | number; disk: Profile['disk']; workload: Profile['workload']; major?: number; connections?: number; dataSize?: string | number; replication?: boolean; allowDurabilityRisk?: boolean; instance?: string };
+    const b = req.body as { workloadDays?: number; cpus?: number; ram?: string | number; disk: Profile['disk']; workload: Profile['workload']; major?: number; connections?: number; dataSize?: string | number; replication?: boolean; allowDurabilityRisk?: boolean; instance?: string };
     const size = (field: string, v: string | number) => {
       const n = typeof v === 'number' ? v : parseSize(v);
       if (n === undefined) throw new ApiError('PGFLEET_API_BAD_PARAM', `${field} must be a size such as 16GB or 512MB, got "${String(v)}"`);
@@ -54,6 +56,8 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
     let current: Record<string, string> = {};
     let stats: Awaited<ReturnType<typeof workloadFromStore>>;
     let major = b.major;
+    let cpus = b.cpus;
+    let ramBytes = b.ram !== undefined ? size('ram', b.ram) : undefined;
     if (b.instance !== undefined) {
       const inst = await ctx.series.instance(b.instance);
       const state = await ctx.store.settings.at(inst.id, Date.now());
@@ -62,13 +66,24 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
       current = Object.fromEntries([...state.settings.values()].filter((s) => wanted.has(s.name)).map((s) => [s.name, showValue(s.setting, s.unit)]));
       const version = state.settings.get('server_version_num')?.setting;
       major ??= version ? Math.floor(Number(version) / 10000) : undefined;
+      if ((cpus === undefined || ramBytes === undefined) && inst.node_id !== null) {
+        // The agent's node metrics: what the machine has, read from /proc beside the instance.
+        const hw = await latestOfMetrics(ctx.store.sql, { kind: 'n', id: inst.node_id }, ['node_cpu.count', 'node_memory.total'], Date.now() - 86_400_000);
+        cpus ??= hw.find((x) => x.metric === 'node_cpu.count')?.value;
+        ramBytes ??= hw.find((x) => x.metric === 'node_memory.total')?.value;
+      }
       const days = b.workloadDays ?? 7;
       if (days > 0) stats = await workloadFromStore(ctx, inst, state, days * 86_400_000);
     }
-    if (major === undefined) throw new ApiError('PGFLEET_API_BAD_PARAM', 'major is needed (13–18), or an instance to read it from');
+    const missing = [
+      ...(cpus === undefined ? ['cpus'] : []), ...(ramBytes === undefined ? ['ram'] : []), ...(major === undefined ? ['major (13–18)'] : []),
+    ];
+    if (missing.length) {
+      throw new ApiError('PGFLEET_API_BAD_PARAM', `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} needed: give ${missing.length === 1 ? 'it' : 'them'}, or an instance whose agent sends its settings and node metrics`);
+    }
     try {
       const advice = advise({
-        cpus: b.cpus, ramBytes: size('ram', b.ram), disk: b.disk, workload: b.workload, major: major as AdvisorMajor,
+        cpus: cpus!, ramBytes: ramBytes!, disk: b.disk, workload: b.workload, major: major as AdvisorMajor,
         ...(b.connections !== undefined ? { connections: b.connections } : {}), ...(b.dataSize !== undefined ? { dataBytes: size('dataSize', b.dataSize) } : {}),
         ...(b.replication !== undefined ? { replication: b.replication } : {}), ...(b.allowDurabilityRisk !== undefined ? { allowDurabilityRisk: b.allowDurabilityRisk } : {}),
       }, current, stats);
