@@ -98,7 +98,9 @@ test('pgfleet tune: flags in, the report, SQL or JSON out; --connect reads the l
     assert.equal(sb.current, '128MB');
     assert.equal(a.recommendations.find((r) => r.name === 'shared_preload_libraries')!.recommended, 'pg_stat_statements,auto_explain');
     const sql = await run(['--connect', pg.url, '--format', 'sql', '--workload', 'web']);
-    assert.match(sql.out, /^-- ALTER SYSTEM SET work_mem = '4MB';$/m, 'the rollback restores what the server had');
+    // The rollback restores what the server had: RESET where that was the built-in default, the value where it was set.
+    assert.match(sql.out, /^-- ALTER SYSTEM RESET work_mem;$/m);
+    assert.match(sql.out, /^-- ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements';$/m);
     // pg_stat_statements is loaded: its settings go in at once; auto_explain's wait for the restart that loads it.
     assert.match(sql.out, /^ALTER SYSTEM SET pg_stat_statements.max = '10000';\n(.|\n)*-- after the restart that loads auto_explain:\nALTER SYSTEM SET auto_explain/m);
   } finally {

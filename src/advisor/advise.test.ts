@@ -99,3 +99,22 @@ test('output formats: postgresql.conf lines, ALTER SYSTEM with reload and rollba
   assert.match(conf2, /^jit = 'off'$/m);
   assert.match(formatAdvice(b, 'report'), /^jit = off  \(now on\)/m);
 });
+
+test('review fixes: the server\'s connections kept, lists compared element by element, no offline list overwrite, data size never raises shared_buffers, a failing guard said', () => {
+  const kept = advise({ cpus: 8, ramBytes: 32 * GB, disk: 'ssd', workload: 'web', major: 16 }, { max_connections: '500' });
+  assert.equal(kept.recommendations.find((r) => r.name === 'max_connections')!.recommended, '500');
+  const listed = advise({ cpus: 8, ramBytes: 32 * GB, disk: 'ssd', workload: 'web', major: 16 }, { shared_preload_libraries: 'pg_stat_statements, auto_explain' });
+  const spl = listed.recommendations.find((r) => r.name === 'shared_preload_libraries')!;
+  assert.equal(spl.current, spl.recommended, 'SHOW\'s ", " is the same list');
+  assert.doesNotMatch(formatAdvice(listed, 'sql'), /shared_preload_libraries/);
+  const offline = formatAdvice(advise({ cpus: 8, ramBytes: 32 * GB, disk: 'ssd', workload: 'web', major: 16 }), 'conf');
+  assert.doesNotMatch(offline, /^shared_preload_libraries/m);
+  assert.match(offline, /^# add pg_stat_statements and auto_explain to shared_preload_libraries, keeping what it lists now/m);
+  const small = advise({ cpus: 1, ramBytes: 256 * 1024 ** 2, disk: 'ssd', workload: 'desktop', major: 16, dataBytes: 10 * 1024 ** 2 });
+  assert.equal(small.recommendations.find((r) => r.name === 'shared_buffers')!.recommended, '16MB');
+  const crowded = advise({ cpus: 2, ramBytes: 1 * GB, disk: 'ssd', workload: 'oltp', major: 16, connections: 20_000 });
+  assert.ok(crowded.notes.some((n) => /the memory guard cannot hold/.test(n)));
+  const derived = advise({ cpus: 1, ramBytes: 1 * GB, disk: 'ssd', workload: 'web', major: 16 }, { wal_buffers: '4MB' }, undefined, { defaults: new Set(['wal_buffers']) });
+  const wb = derived.recommendations.find((r) => r.name === 'wal_buffers')!;
+  assert.deepEqual([wb.recommended, wb.current, wb.rollbackSql], ['-1', '-1', 'ALTER SYSTEM RESET wal_buffers;']);
+});

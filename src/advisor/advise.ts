@@ -65,14 +65,21 @@ function sqlValue(name: string, value: string): string {
  * the target major's pg_settings (unit, bounds, enum values). `current` is SHOW's value of each
  * setting when the caller is connected to the server.
  */
-export function advise(profile: Profile, current: Record<string, string> = {}, stats?: WorkloadStats): Advice {
+export function advise(profile: Profile, current: Record<string, string> = {}, stats?: WorkloadStats, opts: { defaults?: ReadonlySet<string> } = {}): Advice {
+  /** Settings whose current value is the server's built-in default (pg_settings.source = 'default'): undone by RESET. */
+  const atDefault = opts.defaults ?? new Set<string>();
   const problems = checkProfile(profile);
   if (problems.length) throw new AdvisorError('PGFLEET_ADVISOR_PROFILE', problems);
   const p = { ...profile, replication: profile.replication ?? true, allowDurabilityRisk: profile.allowDurabilityRisk ?? false };
-  const connections = p.connections ?? DEFAULT_CONNECTIONS[p.workload];
+  // Connected and not told: the server's own max_connections (lowering it would refuse clients it serves now).
+  const serverConnections = Number(current.max_connections);
+  const connections = p.connections ?? (Number.isInteger(serverConnections) && serverConnections > 0 ? serverConnections : DEFAULT_CONNECTIONS[p.workload]);
   const notes: string[] = [];
   const sb = sharedBuffers(p);
-  const drafts: Draft[] = [sb, ...baseline(p, connections, sb.value as number)];
+  const drafts: Draft[] = [sb, ...baseline({ ...p, ...(p.connections === undefined && current.max_connections ? { connections } : {}) }, connections, sb.value as number)];
+  if (p.connections === undefined && current.max_connections) {
+    drafts.find((d) => d.name === 'max_connections')!.reason = `the server's current ${connections}: lowering it would refuse clients it may serve now; give --connections to size it (and work_mem with it) to what you expect`;
+  }
 
   // work_mem: what is left of 90 % of RAM after shared_buffers and maintenance, shared by every
   // backend and parallel worker, each with a hash table of work_mem × hash_mem_multiplier.
@@ -107,6 +114,9 @@ export function advise(profile: Profile, current: Record<string, string> = {}, s
     notes.push(`${connections} connections on ${formatBytes(p.ramBytes)} of RAM: shared_buffers was lowered to fit the memory guard; a connection pooler would serve the same clients with fewer backends`);
     worst = worstCase(drafts, hashMult);
   }
+  if (worst > limit) {
+    notes.push(`the memory guard cannot hold: even with 64kB of work_mem and 16MB of shared_buffers, ${connections} connections may take ${formatBytes(Math.ceil(worst / MB) * MB)} of ${formatBytes(Math.floor(p.ramBytes / MB) * MB)} RAM; fewer connections (a pooler) or more RAM are needed`);
+  }
 
   if (p.allowDurabilityRisk) {
     drafts.push({ name: 'synchronous_commit', value: 'off', kind: 'text', confidence: 'medium',
@@ -119,8 +129,11 @@ export function advise(profile: Profile, current: Record<string, string> = {}, s
     const m = meta[d.name];
     if (!m) { notes.push(`${d.name} does not exist in PostgreSQL ${p.major}: left out`); continue; }
     let unitValue = inSettingUnit(d, m);
-    if (d.name === 'shared_preload_libraries' && current[d.name]) {
-      const have = current[d.name].split(',').map((x) => x.trim()).filter(Boolean);
+    let cur = current[d.name] ?? null;
+    if (LIST_SETTINGS.has(d.name)) {
+      // SHOW writes lists with ", "; compared element by element, written with ",".
+      const have = (cur ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+      if (cur !== null) cur = have.join(',');
       unitValue = [...have, ...String(unitValue).split(',').filter((x) => !have.includes(x))].join(',');
     }
     const bad = rejectReason(m, unitValue);
@@ -129,12 +142,13 @@ export function advise(profile: Profile, current: Record<string, string> = {}, s
     if (risk && risk.unsafe.includes(String(unitValue)) && !p.allowDurabilityRisk) throw new AdvisorError('PGFLEET_ADVISOR_DURABILITY', [`${d.name} = ${String(unitValue)} without opt-in`]);
     const value = formatValue(d, m, unitValue);
     const isDefault = String(unitValue) === m.boot || (m.vartype === 'real' && Number(unitValue) === Number(m.boot));
-    const cur = current[d.name] ?? null;
+    // A default the server derives (wal_buffers = -1 shows as shared_buffers/32): the same as recommending the default.
+    if (isDefault && atDefault.has(d.name) && cur !== null) cur = value;
     const quoted = sqlValue(d.name, value);
     recommendations.push({
       name: d.name, current: cur, recommended: value, setting: String(unitValue), unit: m.unit, context: m.context, reason: d.reason, confidence: d.confidence,
       sql: `ALTER SYSTEM SET ${d.name} = ${quoted};`,
-      rollbackSql: cur === null || cur === '' ? `ALTER SYSTEM RESET ${d.name};` : `ALTER SYSTEM SET ${d.name} = ${sqlValue(d.name, cur)};`,
+      rollbackSql: cur === null || cur === '' || atDefault.has(d.name) ? `ALTER SYSTEM RESET ${d.name};` : `ALTER SYSTEM SET ${d.name} = ${sqlValue(d.name, cur)};`,
       isDefault,
       afterLoading: d.name.includes('.') && !(current.shared_preload_libraries ?? '').split(',').map((x) => x.trim()).includes(d.name.split('.')[0]) ? d.name.split('.')[0] : null,
     });

@@ -26,7 +26,7 @@ export function sharedBuffers(p: Profile): Draft {
   let reason = p.workload === 'desktop'
     ? `RAM/16 on a desktop (${gbOrMb(r)} RAM), which leaves memory to other programs`
     : `RAM/4 up to 64 GB plus RAM/8 above it (${gbOrMb(r)} RAM): PostgreSQL reads through the OS cache, which keeps the rest`;
-  if (p.dataBytes && p.dataBytes * 1.2 < v) {
+  if (p.dataBytes && Math.max(128 * MB, p.dataBytes * 1.2) < v) {
     v = Math.max(128 * MB, p.dataBytes * 1.2);
     reason += `; capped at the data size + 20 % (${gbOrMb(p.dataBytes)} of data): more would never be used`;
   }
@@ -128,8 +128,8 @@ export function baseline(p: Profile, connections: number, shared: number): Draft
   add('shared_preload_libraries', 'pg_stat_statements,auto_explain', 'text', 'pg_stat_statements for per-query statistics (what pgfleet\'s Queries page reads) and auto_explain for plans of slow queries; keep any library already listed');
   add('pg_stat_statements.max', 10_000, 'number', '10,000 statements: fewer evictions on a server with many distinct queries');
   add('pg_stat_statements.track', 'top', 'text', 'top (the default): statements sent by clients');
-  add('auto_explain.log_min_duration', w === 'dw' ? 30_000 : 5000, 'ms', `${w === 'dw' ? '30' : '5'} s: the plans of slow statements, with no cost to the others`);
-  add('auto_explain.log_analyze', 'on', 'text', 'on, with timing off: actual rows per node at little cost');
+  add('auto_explain.log_min_duration', w === 'dw' ? 30_000 : 5000, 'ms', `${w === 'dw' ? '30' : '5'} s: the plans of slow statements in the log`);
+  add('auto_explain.log_analyze', 'on', 'text', 'on, with timing off: actual rows per node. It instruments every statement (which ones will be slow is not known in advance): a few per cent of CPU on short queries; set it off if that matters more than the rows');
   add('auto_explain.log_timing', 'off', 'text', 'off: per-node timing is what makes ANALYZE expensive');
   add('auto_explain.log_buffers', 'on', 'text', 'on: blocks read per node');
   add('auto_explain.log_format', 'json', 'text', 'json: readable by pgfleet explain and the console');

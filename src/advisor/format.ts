@@ -8,7 +8,9 @@ export type AdviceFormat = (typeof ADVICE_FORMATS)[number];
 
 const needsRestart = (r: Recommendation) => r.context === 'postmaster';
 /** What to write out: what differs from the server when connected, else what differs from the defaults. */
-const toApply = (a: Advice) => a.recommendations.filter((r) => (r.current === null ? !r.isDefault : r.current !== r.recommended));
+const toApply = (a: Advice) => a.recommendations.filter((r) => !unknownList(r) && (r.current === null ? !r.isDefault : r.current !== r.recommended));
+/** A list setting whose current value is not known: written out it would replace what the server has. */
+const unknownList = (r: Recommendation) => r.name === 'shared_preload_libraries' && r.current === null;
 
 function header(a: Advice): string {
   const p = a.profile;
@@ -32,6 +34,9 @@ export function formatAdvice(a: Advice, format: AdviceFormat): string {
   }
   const apply = toApply(a);
   const elsewhere = [...a.roles.map((r) => `role ${r.role}`), ...a.tables.map((t) => `table ${t.table}`)];
+  const lists = a.recommendations.filter(unknownList);
+  const mark = format === 'sql' ? '--' : '#';
+  for (const r of lists) lines.push(`${mark} add ${r.recommended.split(',').join(' and ')} to ${r.name}, keeping what it lists now (a restart loads them): pgfleet tune --connect writes the whole list`);
   // postgresql.conf and Patroni hold server settings only: the per-role and per-table ones are SQL.
   if (elsewhere.length && format !== 'sql') lines.push(`# settings for ${elsewhere.join(', ')} from the measured workload: pgfleet tune --format sql`);
   if (format === 'conf') {

@@ -63,3 +63,15 @@ test('dead tuples: a per-table setting with the numbers; old frozen XIDs and a f
   assert.ok(a.notes.some((n) => /public\.queue: its oldest unfrozen transaction ID is 190000000 transactions old/.test(n)));
   assert.ok(a.notes.some((n) => /95 of max_connections 100 backends/.test(n)));
 });
+
+test('review fixes: a role\'s work_mem at most 5 % of RAM; max_wal_size never below the current; autovacuum off again on rollback', () => {
+  const huge = [{ queryid: '7', query: 'select * from big order by x', role: 'report', database: 'app', calls: 5, tempBytesWritten: 500 * GB }];
+  const a = advise({ ...profile, ramBytes: 16 * GB, workload: 'oltp' }, {}, { ...quiet, tempFiles: 5, tempBytes: 500 * GB, statements: huge });
+  assert.equal(a.roles[0].settings.work_mem, `${Math.floor((16 * GB * 0.05) / MB)}MB`);
+  assert.match(a.roles[0].reason, /at most 5 % of RAM/);
+  const b = advise({ ...profile, workload: 'oltp' }, {}, { ...quiet, checkpointsRequested: 100, checkpointsTimed: 600, maxWalSizeBytes: 64 * GB, walBytes: 2000 * GB, walSeconds: 7 * 86_400 });
+  assert.equal(rec(b, 'max_wal_size').recommended, '64GB');
+  assert.match(rec(b, 'max_wal_size').reason, /kept at the current size/);
+  const c = advise(profile, {}, { ...quiet, tables: [{ schema: 'public', name: 'q', liveTuples: 10_000, deadTuples: 90_000, autovacuumEnabled: false, lastAutovacuum: null, freezeAge: 0 }] });
+  assert.equal(c.tables[0].rollbackSql, 'ALTER TABLE public.q RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold); ALTER TABLE public.q SET (autovacuum_enabled = off);');
+});

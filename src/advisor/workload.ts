@@ -84,10 +84,13 @@ export function refineFromWorkload(p: Profile, drafts: Draft[], s: WorkloadStats
       }
       const over = [...groups.values()].filter((x) => (x.tempBytesWritten / x.calls) * 1.5 > given)
         .sort((x, y) => y.tempBytesWritten / y.calls - x.tempBytesWritten / x.calls).slice(0, 3);
+      // One role's work_mem still applies per sort or hash, in each of its backends and workers: at most 5 % of RAM.
+      const roleCap = Math.max(given, Math.floor((p.ramBytes * 0.05) / MB) * MB);
       for (const x of over) {
-        const need = ceilMb((x.tempBytesWritten / x.calls) * 1.5);
+        const wanted = ceilMb((x.tempBytesWritten / x.calls) * 1.5);
+        const need = Math.min(wanted, roleCap);
         roles.push({ role: x.role, database: x.database, settings: { work_mem: `${need / MB}MB` },
-          reason: `pg_stat_statements: ${cite(x)}; ${total}. ${formatSize(need)} (1.5 × the spill per call) is more than the memory guard lets every backend have (${formatSize(given)}), so this role gets it in this database`,
+          reason: `pg_stat_statements: ${cite(x)}; ${total}. ${formatSize(wanted)} (1.5 × the spill per call) is more than the memory guard lets every backend have (${formatSize(given)}), so this role gets ${need < wanted ? `${formatSize(need)}, at most 5 % of RAM (a spill this large is better cut down: an index for the sort, less data per query)` : 'it'} in this database`,
           sql: `ALTER ROLE ${ident(x.role)} IN DATABASE ${ident(x.database)} SET work_mem = '${need / MB}MB';`,
           rollbackSql: `ALTER ROLE ${ident(x.role)} IN DATABASE ${ident(x.database)} RESET work_mem;` });
       }
@@ -125,8 +128,9 @@ export function refineFromWorkload(p: Profile, drafts: Draft[], s: WorkloadStats
       how = 'without pg_stat_wal (before 14) the WAL rate is not known: at least 4 × the current size';
     }
     if (d && typeof d.value === 'number') {
-      const value = Math.min(1024 * GB, Math.max(d.value, Math.ceil(need / GB) * GB));
-      d.reason = `${s.checkpointsRequested} of ${allCheckpoints} checkpoints were requested (WAL reached max_wal_size, ${formatSize(s.maxWalSizeBytes)}), not timed (${per(s.checkpointsRequested, s.seconds)}); ${how}; max_wal_size ${formatSize(value)} lets checkpoint_timeout start them${value === d.value ? ` (the ${p.workload} baseline already covers it)` : ''}`;
+      // Never below what the server has: its requested checkpoints show that even that was too small at peaks.
+      const value = Math.min(1024 * GB, Math.max(d.value, s.maxWalSizeBytes, Math.ceil(need / GB) * GB));
+      d.reason = `${s.checkpointsRequested} of ${allCheckpoints} checkpoints were requested (WAL reached max_wal_size, ${formatSize(s.maxWalSizeBytes)}), not timed (${per(s.checkpointsRequested, s.seconds)}); ${how}; max_wal_size ${formatSize(value)} lets checkpoint_timeout start them${value === d.value ? ` (the ${p.workload} baseline already covers it)` : value === s.maxWalSizeBytes ? ' (kept at the current size: the measured average asks for less, but peaks did not fit it; pg_stat_wal over a busier window would tell how much more)' : ''}. Requested checkpoints also come from CHECKPOINT, base backups and CREATE DATABASE`;
       d.value = value;
       d.confidence = walSeconds >= timeout / 1000 ? 'high' : 'medium';
     }
@@ -142,7 +146,8 @@ export function refineFromWorkload(p: Profile, drafts: Draft[], s: WorkloadStats
       tables.push({ table: name, settings,
         reason: `${t.deadTuples} dead tuples against ${t.liveTuples} live (${(ratio * 100).toFixed(0)} %)${t.autovacuumEnabled ? '' : ', and autovacuum is off for this table'}; last autovacuum ${t.lastAutovacuum ?? 'never'}: vacuum it after 1 % of its rows change instead of the global scale factor`,
         sql: `ALTER TABLE ${name} SET (${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join(', ')});`,
-        rollbackSql: `ALTER TABLE ${name} RESET (${Object.keys(settings).join(', ')});` });
+        // autovacuum was off: the rollback turns it off again rather than back to the default.
+        rollbackSql: `ALTER TABLE ${name} RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold);${t.autovacuumEnabled ? '' : ` ALTER TABLE ${name} SET (autovacuum_enabled = off);`}` });
     }
     if (t.freezeAge > 0.8 * s.autovacuumFreezeMaxAge) {
       notes.push(`${name}: its oldest unfrozen transaction ID is ${t.freezeAge} transactions old (autovacuum_freeze_max_age ${s.autovacuumFreezeMaxAge}): an anti-wraparound VACUUM is near; VACUUM (FREEZE) it at a quiet time`);

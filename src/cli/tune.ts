@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import postgres from 'postgres';
-import { ADVICE_FORMATS, ADVISOR_MAJORS, ADVISOR_SETTINGS, advise, AdvisorError, DISK_KINDS, formatAdvice, parseSize, WORKLOADS, type AdviceFormat, type AdvisorMajor, type Profile, type WorkloadStats } from '../advisor/index.ts';
+import { ADVICE_FORMATS, ADVISOR_MAJORS, ADVISOR_SETTINGS, advise, AdvisorError, DISK_KINDS, formatAdvice, parseSize, showValue, WORKLOADS, type AdviceFormat, type AdvisorMajor, type Profile, type WorkloadStats } from '../advisor/index.ts';
 import type { FieldSpec } from './config.ts';
 
 export const TuneConfig = Type.Object({
@@ -72,15 +72,17 @@ async function readWorkload(sql: postgres.Sql, major: number): Promise<WorkloadS
 }
 
 /** What a live server tells: its settings as SHOW prints them, its major, its data size, its workload statistics, and (superuser on Linux) its CPUs and RAM. */
-async function readServer(uri: string): Promise<{ current: Record<string, string>; major: number; dataBytes: number; stats: WorkloadStats; cpus?: number; ramBytes?: number }> {
+async function readServer(uri: string): Promise<{ current: Record<string, string>; defaults: Set<string>; major: number; dataBytes: number; stats: WorkloadStats; cpus?: number; ramBytes?: number }> {
   const sql = postgres(uri, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     const [{ v }] = await sql`select current_setting('server_version_num')::int as v`;
-    const rows = await sql`select name, current_setting(name) as value from pg_settings where name = any(${[...ADVISOR_SETTINGS]})`;
+    // The server-wide value (reset_val, not this session's), shown as SHOW would; and which ones are the built-in default.
+    const rows = await sql`select name, source, reset_val, unit from pg_settings where name = any(${[...ADVISOR_SETTINGS]})`;
     const [{ bytes }] = await sql`select coalesce(sum(pg_database_size(datname)), 0)::float8 as bytes from pg_database where datallowconn`;
     const major = Math.floor(Number(v) / 10000);
-    const out: { current: Record<string, string>; major: number; dataBytes: number; stats: WorkloadStats; cpus?: number; ramBytes?: number } = {
-      current: Object.fromEntries(rows.map((r) => [r.name as string, r.value as string])), major, dataBytes: Number(bytes), stats: await readWorkload(sql, major),
+    const out: { current: Record<string, string>; defaults: Set<string>; major: number; dataBytes: number; stats: WorkloadStats; cpus?: number; ramBytes?: number } = {
+      current: Object.fromEntries(rows.map((r) => [r.name as string, showValue(String(r.reset_val ?? ''), r.unit as string | null)])),
+      defaults: new Set(rows.filter((r) => r.source === 'default').map((r) => r.name as string)), major, dataBytes: Number(bytes), stats: await readWorkload(sql, major),
     };
     try {
       // Superusers may read files the server can: the server's own machine, not this one.
@@ -126,7 +128,7 @@ export async function runTune(cfg: TuneConfig): Promise<number> {
     replication: cfg.replication, allowDurabilityRisk: cfg.allowDurabilityRisk,
   };
   try {
-    process.stdout.write(formatAdvice(advise(profile, server?.current ?? {}, server?.stats), cfg.format as AdviceFormat));
+    process.stdout.write(formatAdvice(advise(profile, server?.current ?? {}, server?.stats, { defaults: server?.defaults }), cfg.format as AdviceFormat));
     return 0;
   } catch (err) {
     if (!(err instanceof AdvisorError)) throw err;

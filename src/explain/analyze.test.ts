@@ -104,3 +104,33 @@ Execution Time: 10.1 ms`);
   assert.deepEqual(r.byNodeType.map((g) => [g.key, g.nodes, g.exclusiveTime]), [['Hash Join', 1, 5], ['Seq Scan', 2, 4], ['Hash', 1, 1]]);
   assert.deepEqual(r.warnings, []);
 });
+
+test('an InitPlan is taken off the node that uses its value, not the node it hangs under; under a Gather it is the leader\'s', () => {
+  const text = (ref: string, returns: string) => `Hash Join  (cost=1..2 rows=1 width=4) (actual time=25.000..40.000 rows=500 loops=1)
+  Hash Cond: (a.id = b.id)
+  InitPlan 1${returns}
+    ->  Aggregate  (cost=1..2 rows=1 width=4) (actual time=20.000..20.000 rows=1 loops=1)
+          ->  Seq Scan on c  (cost=1..2 rows=1 width=4) (actual time=0.010..10.000 rows=100000 loops=1)
+  ->  Seq Scan on a  (cost=1..2 rows=1 width=4) (actual time=20.050..30.000 rows=50000 loops=1)
+        Filter: (v > ${ref})
+  ->  Hash  (cost=1..2 rows=1 width=4) (actual time=5.000..5.000 rows=1000 loops=1)
+        ->  Seq Scan on b  (cost=1..2 rows=1 width=4) (actual time=0.010..3.000 rows=1000 loops=1)
+Execution Time: 40.1 ms`;
+  // Up to 15 the value is $0; from 16 on (InitPlan 1).col1.
+  for (const p of [text('$0', ' (returns $0)'), text('(InitPlan 1).col1', '')]) {
+    const a = analyzePlan(parseExplain(p));
+    const byLabel = (l: string, rel?: string) => a.nodes.find((x) => x.node.label === l && x.node.relationName === rel)!;
+    near(byLabel('Hash Join').exclusiveMs!, 40 - 30 - 5, 'the join: less its two inputs only');
+    near(byLabel('Seq Scan', 'a').exclusiveMs!, 30 - 20, 'the scan that needed $0 ran the InitPlan');
+    near(a.nodes.reduce((s, x) => s + x.exclusiveMs!, 0), 40, 'Σ exclusive = root');
+  }
+  const g = analyzePlan(parseExplain(`Gather  (cost=0..1 rows=1 width=4) (actual time=30.5..50.000 rows=300 loops=1)
+  Workers Planned: 2
+  Workers Launched: 2
+  InitPlan 1 (returns $0)
+    ->  Result  (cost=0..1 rows=1 width=4) (actual time=30.000..30.000 rows=1 loops=1)
+  ->  Parallel Seq Scan on t  (cost=0..1 rows=1 width=4) (actual time=0.01..15.000 rows=100 loops=3)
+        Filter: (v > $0)
+Execution Time: 50.1 ms`));
+  assert.equal(g.nodes.find((x) => x.node.label === 'Result')!.inclusiveMs, 30, 'run once by the leader, not divided among 3 processes');
+});

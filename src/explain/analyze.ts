@@ -37,6 +37,32 @@ export interface Analysis {
 const isCte = (n: PlanNode) => n.subplanName?.startsWith('CTE ') === true;
 const isGather = (n: PlanNode) => n.nodeType === 'Gather' || n.nodeType === 'Gather Merge';
 
+const isSubplanChild = (n: PlanNode) => n.parentRelationship === 'InitPlan' || n.parentRelationship === 'SubPlan';
+
+/** Patterns of the references to an InitPlan's value: $0 (up to 15, from "returns $0"), (InitPlan 1).col1 (16 on). */
+function referencesOf(init: PlanNode): RegExp[] {
+  const out: RegExp[] = [];
+  const returns = init.props.Returns ?? /\(returns ([^)]*)\)/.exec(init.subplanName ?? '')?.[1];
+  for (const p of (returns ?? '').split(',')) { const m = /^\s*\$(\d+)\s*$/.exec(p); if (m) out.push(new RegExp(`\\$${m[1]}(?!\\d)`)); }
+  const k = /^InitPlan (\d+)/.exec(init.subplanName ?? '')?.[1];
+  if (k) out.push(new RegExp(`\\(InitPlan ${k}\\)`));
+  return out;
+}
+
+/** The first node under `a` (depth first, not the InitPlan itself) whose properties use the InitPlan's value. */
+function consumerOf(a: AnalyzedNode, init: AnalyzedNode): AnalyzedNode | undefined {
+  const refs = referencesOf(init.node);
+  if (refs.length === 0) return undefined;
+  const uses = (x: AnalyzedNode) => Object.entries(x.node.props).some(([k, v]) => k !== 'Returns' && refs.some((r) => r.test(v)));
+  const stack = a.children.filter((c) => c !== init).reverse();
+  while (stack.length) {
+    const x = stack.pop()!;
+    if (uses(x)) return x;
+    for (let i = x.children.length - 1; i >= 0; i--) stack.push(x.children[i]);
+  }
+  return undefined;
+}
+
 /** Per-loop times are printed with three decimals: each is within half of 0.001 ms of the truth. */
 const ROUNDING_MS = 0.0005;
 
@@ -72,7 +98,9 @@ export function analyzePlan(plan: Plan): Analysis {
     nodes.push(a);
     // Under a Gather the launched workers and the leader run the subtree side by side.
     const inner = isGather(node) ? Math.max(1, (node.workersLaunched ?? node.workersPlanned ?? 0) + (node.props['Single Copy'] === 'true' ? 0 : 1)) : processes;
-    a.children = node.children.map((c) => build(c, isCte(c) ? 1 : inner));
+    // A CTE runs once, outside any parallel part; InitPlans and SubPlans hang under the node that evaluates
+    // them, in its own process (an InitPlan under a Gather runs in the leader before the workers start).
+    a.children = node.children.map((c) => build(c, isCte(c) ? 1 : isSubplanChild(c) ? processes : inner));
     return a;
   };
   const root = build(plan.root, 1);
@@ -83,6 +111,18 @@ export function analyzePlan(plan: Plan): Analysis {
   for (const a of nodes) for (const c of a.children) if (isCte(c.node)) ctes.set(c.node.subplanName!.slice(4), c);
   const scansOf = new Map<string, AnalyzedNode[]>();
   for (const a of nodes) if (a.node.nodeType === 'CTE Scan' && a.node.cteName && ctes.has(a.node.cteName)) scansOf.set(a.node.cteName, [...(scansOf.get(a.node.cteName) ?? []), a]);
+
+  // An InitPlan hangs under the top node of its query level but runs inside the node that first needs its
+  // value: when that is a descendant, its time is inside that descendant, so it is taken off there.
+  const movedTo = new Map<AnalyzedNode, AnalyzedNode[]>();
+  const moved = new Set<AnalyzedNode>();
+  for (const a of nodes) {
+    for (const c of a.children) {
+      if (c.node.parentRelationship !== 'InitPlan') continue;
+      const consumer = consumerOf(a, c);
+      if (consumer) { moved.add(c); movedTo.set(consumer, [...(movedTo.get(consumer) ?? []), c]); }
+    }
+  }
 
   for (const a of nodes) {
     const n = a.node;
@@ -97,8 +137,8 @@ export function analyzePlan(plan: Plan): Analysis {
     let io = n.ioReadMs ?? 0;
     let own: Buffers | undefined;
     let parallel: AnalyzedNode | undefined;
-    for (const c of a.children) {
-      if (isCte(c.node)) continue;
+    for (const c of [...a.children, ...(movedTo.get(a) ?? [])]) {
+      if (isCte(c.node) || (moved.has(c) && a.children.includes(c))) continue;
       if (c.inclusiveMs !== null) {
         children += c.inclusiveMs;
         childrenLo += Math.max(0, c.inclusiveMs - c.inclusiveErrorMs);

@@ -30,3 +30,19 @@ test('two plans of one query, node by node: what changed, what is only in one, w
   const same = diffPlans(analyzePlan(parseExplain(A)), analyzePlan(parseExplain(A)));
   assert.ok(same.rows.every((r) => r.status === 'same' && r.deltaMs === 0));
 });
+
+test('a join whose build side flips: the scans pair with themselves, the Hash is shown moving', () => {
+  const A2 = `Hash Join  (cost=1..2 rows=1 width=4) (actual time=1.000..10.000 rows=5 loops=1)
+  ->  Seq Scan on orders  (cost=1..2 rows=1 width=4) (actual time=0.010..6.000 rows=1000 loops=1)
+  ->  Hash  (cost=1..2 rows=1 width=4) (actual time=2.000..2.000 rows=10 loops=1)
+        ->  Seq Scan on customers  (cost=1..2 rows=1 width=4) (actual time=0.010..1.000 rows=10 loops=1)
+Execution Time: 10.1 ms`;
+  const B2 = `Hash Join  (cost=1..2 rows=1 width=4) (actual time=1.000..12.000 rows=5 loops=1)
+  ->  Seq Scan on customers  (cost=1..2 rows=1 width=4) (actual time=0.010..1.000 rows=10 loops=1)
+  ->  Hash  (cost=1..2 rows=1 width=4) (actual time=8.000..8.000 rows=1000 loops=1)
+        ->  Seq Scan on orders  (cost=1..2 rows=1 width=4) (actual time=0.010..6.000 rows=1000 loops=1)
+Execution Time: 12.1 ms`;
+  const d = diffPlans(analyzePlan(parseExplain(A2)), analyzePlan(parseExplain(B2)));
+  assert.deepEqual(d.rows.filter((r) => r.a?.target || r.b?.target).map((r) => [r.status, r.a?.target, r.b?.target]), [['same', 'orders', 'orders'], ['same', 'customers', 'customers']]);
+  assert.deepEqual(d.rows.filter((r) => r.status.startsWith('only')).map((r) => [r.status, r.a?.label ?? r.b?.label]), [['only_b', 'Hash'], ['only_a', 'Hash']]);
+});

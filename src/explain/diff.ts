@@ -21,7 +21,19 @@ export interface PlanDiff {
 }
 
 const target = (a: AnalyzedNode): string | null => a.node.relationName ?? a.node.cteName ?? a.node.functionName ?? a.node.indexName ?? null;
-const keyOf = (a: AnalyzedNode): string => `${a.node.nodeType}|${a.node.relationName ?? a.node.cteName ?? a.node.functionName ?? ''}`;
+/**
+ * What a node is for aligning: its kind and what it reads; a node that reads nothing itself (a Hash, a
+ * Sort, a join) by the tables under it, so a Hash over orders is not taken for a Hash over customers.
+ */
+const keys = new WeakMap<AnalyzedNode, string>();
+function keyOf(a: AnalyzedNode): string {
+  let k = keys.get(a);
+  if (k === undefined) {
+    k = `${a.node.nodeType}|${a.node.relationName ?? a.node.cteName ?? a.node.functionName ?? [...relationsOf(a)].sort().join(',')}`;
+    keys.set(a, k);
+  }
+  return k;
+}
 const side = (a: AnalyzedNode): DiffSide => ({
   label: a.node.label, target: target(a), exclusiveMs: a.exclusiveMs, rows: a.node.actualRows ?? null, loops: a.node.actualLoops ?? null, planRows: a.node.planRows ?? null,
 });
@@ -107,7 +119,7 @@ export function diffPlans(a: Analysis, b: Analysis): PlanDiff {
       const inY = unwrap(y, x);
       if (inY) { alone(y, depth, 'b'); return walk(x, inY, depth + 1); }
     }
-    const same = keyOf(x) === keyOf(y) && x.node.label === y.node.label;
+    const same = keyOf(x) === keyOf(y) && x.node.label === y.node.label && target(x) === target(y);
     const delta = x.exclusiveMs !== null && y.exclusiveMs !== null ? y.exclusiveMs - x.exclusiveMs : null;
     rows.push({ depth, status: same ? 'same' : 'changed', a: side(x), b: side(y), deltaMs: delta });
     for (const [p, q] of align(x.children, y.children)) {

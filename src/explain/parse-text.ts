@@ -132,7 +132,7 @@ export function parseTextLines(lines: Line[]): Plan {
   const indent = (l: Line) => leadingSpaces(l.text);
   /** Open nodes: a node's properties and children start at its text column + 2. */
   const stack: { node: PlanNode; col: number }[] = [];
-  let label: { col: number; relationship: string; name: string } | undefined;
+  let label: { col: number; relationship: string; name: string; returns?: string } | undefined;
   /** Lines under a `Worker N:` line (or another block) that belong to it, not to the node. */
   let skipDeeperThan = -1;
   /** After the tree: the summary lines (Planning Time, Triggers, JIT, …) and the blocks under them. */
@@ -183,7 +183,12 @@ export function parseTextLines(lines: Line[]): Plan {
       const parent = stack[stack.length - 1];
       if (parent.col + 2 > col) throw new ExplainError('PGFLEET_EXPLAIN_SYNTAX', 'a plan node indented less than its parent\'s children', { line: l.no, column: l.cut + col + 1 });
       const node = headOf(l, text.replace(/^->\s*/, ''), textCol);
-      if (label && label.col + 2 === col) { node.parentRelationship = label.relationship; node.subplanName = label.name; }
+      if (label && label.col + 2 === col) {
+        node.parentRelationship = label.relationship;
+        node.subplanName = label.name;
+        // The parameters an InitPlan sets ($0, $1 up to 15), which tell the node that runs it.
+        if (label.returns) node.props.Returns = label.returns;
+      }
       label = undefined;
       parent.node.children.push(node);
       stack.push({ node, col: textCol });
@@ -212,7 +217,7 @@ export function parseTextLines(lines: Line[]): Plan {
     // InitPlan, SubPlan, CTE: the label regular expression runs only on lines starting with I, S or C.
     const lm = c0 === 73 || c0 === 83 || c0 === 67 ? LABEL_RE.exec(text) : null;
     if (lm) {
-      label = { col, relationship: lm.groups!.kind ?? 'InitPlan', name: lm.groups!.cte !== undefined ? `CTE ${lm.groups!.cte}` : text.replace(/\s+\(returns [^)]*\)$/, '') };
+      label = { col, relationship: lm.groups!.kind ?? 'InitPlan', name: lm.groups!.cte !== undefined ? `CTE ${lm.groups!.cte}` : text.replace(/\s+\(returns [^)]*\)$/, ''), returns: /\(returns ([^)]*)\)$/.exec(text)?.[1] };
       continue;
     }
     if (c0 === 87 && /^Worker \d+:/.test(text)) {

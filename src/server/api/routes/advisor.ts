@@ -54,6 +54,7 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
       return n;
     };
     let current: Record<string, string> = {};
+    let defaults = new Set<string>();
     let stats: Awaited<ReturnType<typeof workloadFromStore>>;
     let major = b.major;
     let cpus = b.cpus;
@@ -63,7 +64,9 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
       const state = await ctx.store.settings.at(inst.id, Date.now());
       if (state.asOf === null) throw new ApiError('PGFLEET_API_BAD_PARAM', `instance ${inst.name} has sent no settings yet: its agent sends them at start`);
       const wanted = new Set<string>(ADVISOR_SETTINGS);
-      current = Object.fromEntries([...state.settings.values()].filter((s) => wanted.has(s.name)).map((s) => [s.name, showValue(s.setting, s.unit)]));
+      // The server-wide value (reset_val: what a session starts with), not the agent session's own.
+      current = Object.fromEntries([...state.settings.values()].filter((s) => wanted.has(s.name)).map((s) => [s.name, showValue(s.reset_val ?? s.setting, s.unit)]));
+      defaults = new Set([...state.settings.values()].filter((s) => wanted.has(s.name) && s.source === 'default').map((s) => s.name));
       const version = state.settings.get('server_version_num')?.setting;
       major ??= version ? Math.floor(Number(version) / 10000) : undefined;
       if ((cpus === undefined || ramBytes === undefined) && inst.node_id !== null) {
@@ -86,7 +89,7 @@ export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContex
         cpus: cpus!, ramBytes: ramBytes!, disk: b.disk, workload: b.workload, major: major as AdvisorMajor,
         ...(b.connections !== undefined ? { connections: b.connections } : {}), ...(b.dataSize !== undefined ? { dataBytes: size('dataSize', b.dataSize) } : {}),
         ...(b.replication !== undefined ? { replication: b.replication } : {}), ...(b.allowDurabilityRisk !== undefined ? { allowDurabilityRisk: b.allowDurabilityRisk } : {}),
-      }, current, stats);
+      }, current, stats, { defaults });
       return { advice, conf: formatAdvice(advice, 'conf'), sql: formatAdvice(advice, 'sql'), patroni: formatAdvice(advice, 'patroni') };
     } catch (err) {
       if (err instanceof AdvisorError) throw new ApiError('PGFLEET_API_BAD_PARAM', err.problems.join('; '));
