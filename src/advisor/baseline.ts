@@ -64,7 +64,7 @@ export function baseline(p: Profile, connections: number, shared: number): Draft
     : `${avWorkers} workers × maintenance_work_mem would take ${mb(maint * avWorkers)}, over 5 % of RAM; each worker gets ${mb(avMem)} (VACUUM before 17 uses at most 1 GB for dead tuples)`);
 
   const wal = WAL_SIZE[w];
-  add('min_wal_size', wal[0], 'bytes', `${w}: WAL kept for reuse instead of recycled files created anew`);
+  add('min_wal_size', wal[0], 'bytes', `${w}: this much old WAL is recycled for reuse rather than removed, so a write burst does not create new segment files`);
   add('max_wal_size', wal[1], 'bytes', `${w}: enough WAL between checkpoints that they come from checkpoint_timeout, not from WAL volume (refined from the measured rate of requested checkpoints when pgfleet has it)`, 'medium');
   add('checkpoint_timeout', w === 'desktop' ? 5 * 60_000 : 15 * 60_000, 'ms', w === 'desktop' ? '5 min (the default): short recovery on a machine that restarts often'
     : '15 min: fewer full-page images after each checkpoint; crash recovery replays at most about that much WAL');
@@ -124,7 +124,7 @@ export function baseline(p: Profile, connections: number, shared: number): Draft
   add('log_temp_files', 0, 'bytes', '0: every temporary file with its size: the evidence for work_mem');
   add('log_autovacuum_min_duration', 10_000, 'ms', '10 s: slow autovacuum runs with what they did');
   add('track_io_timing', 'on', 'text', 'on: I/O time per query and relation (pg_stat_statements, EXPLAIN); one clock read per I/O, cheap on modern hardware (pg_test_timing tells)', 'medium');
-  if (p.major >= 14) add('track_wal_io_timing', 'on', 'text', 'on: WAL write and sync time in pg_stat_wal (pg_stat_io from 16)', 'medium');
+  if (p.major >= 14) add('track_wal_io_timing', 'on', 'text', `on: WAL write and sync time${p.major >= 18 ? ' in pg_stat_io' : ' in pg_stat_wal'}`, 'medium');
   add('shared_preload_libraries', 'pg_stat_statements,auto_explain', 'text', 'pg_stat_statements for per-query statistics (what pgfleet\'s Queries page reads) and auto_explain for plans of slow queries; keep any library already listed');
   add('pg_stat_statements.max', 10_000, 'number', '10,000 statements: fewer evictions on a server with many distinct queries');
   add('pg_stat_statements.track', 'top', 'text', 'top (the default): statements sent by clients');

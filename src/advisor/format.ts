@@ -7,6 +7,8 @@ export const ADVICE_FORMATS = ['report', 'conf', 'sql', 'patroni', 'json'] as co
 export type AdviceFormat = (typeof ADVICE_FORMATS)[number];
 
 const needsRestart = (r: Recommendation) => r.context === 'postmaster';
+/** Settings a hot standby must have at least as high as its primary. */
+const STANDBY_AT_LEAST = ['max_connections', 'max_worker_processes', 'max_wal_senders', 'max_prepared_transactions', 'max_locks_per_transaction'];
 /** What to write out: what differs from the server when connected, else what differs from the defaults. */
 const toApply = (a: Advice) => a.recommendations.filter((r) => !unknownList(r) && (r.current === null ? !r.isDefault : r.current !== r.recommended));
 /** A list setting whose current value is not known: written out it would replace what the server has. */
@@ -48,6 +50,9 @@ export function formatAdvice(a: Advice, format: AdviceFormat): string {
     const restart = apply.filter(needsRestart).map((r) => r.name);
     lines.push('SELECT pg_reload_conf();');
     if (restart.length) lines.push(`-- a restart is needed for: ${restart.join(', ')}`);
+    const standby = restart.filter((n) => STANDBY_AT_LEAST.includes(n));
+    // A hot standby whose values are below the primary's stops replaying (13) or pauses recovery (14+).
+    if (a.profile.replication && standby.length) lines.push(`-- on hot standbys, raise ${standby.join(', ')} to at least these values first`);
     const later = apply.filter((r) => r.afterLoading);
     if (later.length) {
       // ALTER SYSTEM knows a library's settings only once the library is loaded.

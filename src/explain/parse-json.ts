@@ -23,7 +23,7 @@ const KNOWN = new Set([
   'Plans', ...BUFFER_FIELDS.map(([k]) => k),
 ]);
 
-/** I/O timing keys: `I/O Read Time` up to PostgreSQL 15; shared, local and temp apart from 16 on (temp from 15). */
+/** I/O timing keys: `I/O Read Time` (and `Temp I/O Read Time` from 15), later split into shared, local and temp keys: all are summed. */
 const IO_TIME = new Map<string, 'ioReadMs' | 'ioWriteMs'>([
   ...['I/O Read Time', 'Shared I/O Read Time', 'Local I/O Read Time', 'Temp I/O Read Time'].map((k) => [k, 'ioReadMs'] as const),
   ...['I/O Write Time', 'Shared I/O Write Time', 'Local I/O Write Time', 'Temp I/O Write Time'].map((k) => [k, 'ioWriteMs'] as const),
