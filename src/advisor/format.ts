@@ -29,7 +29,7 @@ export function formatAdvice(a: Advice, format: AdviceFormat): string {
       const change = r.current === null ? '' : r.current === r.recommended ? '  (already set)' : `  (now ${r.current})`;
       lines.push(`${r.name} = ${r.recommended}${change}${needsRestart(r) ? '  [restart]' : ''}  ${r.confidence} confidence`, `    ${r.reason}`);
     }
-    for (const t of [...a.roles, ...a.tables]) lines.push(`${'table' in t ? `table ${t.table}` : `role ${t.role} in ${t.database}`}: ${Object.entries(t.settings).map(([k, v]) => `${k} = ${v}`).join(', ')}`, `    ${t.reason}`);
+    for (const t of [...a.roles, ...a.tables]) lines.push(`${'table' in t ? `table ${t.table}${t.database ? ` in ${t.database}` : ''}` : `role ${t.role} in ${t.database}`}: ${Object.entries(t.settings).map(([k, v]) => `${k} = ${v}`).join(', ')}`, `    ${t.reason}`);
     lines.push('', `worst-case memory ${formatSize(a.memory.worstCaseBytes)} of ${formatSize(a.memory.limitBytes)} allowed (90 % of RAM): ${a.memory.formula}`);
     for (const n of a.notes) lines.push(`note: ${n}`);
     return `${lines.join('\n')}\n`;
@@ -63,7 +63,9 @@ export function formatAdvice(a: Advice, format: AdviceFormat): string {
       if (again.length) lines.push(`-- and a second restart for: ${again.join(', ')}`);
     }
     if (a.roles.length || a.tables.length) lines.push('', '-- for single roles and tables, from the measured workload:');
-    for (const t of [...a.roles, ...a.tables]) lines.push(t.sql);
+    for (const t of a.roles) lines.push(t.sql);
+    // ALTER TABLE acts in the database it is run in.
+    for (const t of a.tables) lines.push(t.database ? `-- in database ${t.database}:\n${t.sql}` : t.sql);
     lines.push('', '-- rollback:');
     for (const r of apply) lines.push(`-- ${r.rollbackSql}`);
     for (const t of [...a.roles, ...a.tables]) lines.push(`-- ${t.rollbackSql}`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { advise, type WorkloadStats } from './index.ts';
+import { advise, formatAdvice, type WorkloadStats } from './index.ts';
 
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
@@ -74,4 +74,13 @@ test('review fixes: a role\'s work_mem at most 5 % of RAM; max_wal_size never be
   assert.match(rec(b, 'max_wal_size').reason, /kept at the current size/);
   const c = advise(profile, {}, { ...quiet, tables: [{ schema: 'public', name: 'q', liveTuples: 10_000, deadTuples: 90_000, autovacuumEnabled: false, lastAutovacuum: null, freezeAge: 0 }] });
   assert.equal(c.tables[0].rollbackSql, 'ALTER TABLE public.q RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold); ALTER TABLE public.q SET (autovacuum_enabled = off);');
+});
+
+test('reserved words are quoted; a table\'s SQL says which database it runs in', () => {
+  const statements = [{ queryid: '9', query: 'select * from big order by x', role: 'user', database: 'order', calls: 1, tempBytesWritten: 500 * MB }];
+  const a = advise(profile, {}, { ...quiet, tempFiles: 1, tempBytes: 500 * MB, statements,
+    tables: [{ database: 'shop', schema: 'public', name: 'user', liveTuples: 10_000, deadTuples: 90_000, autovacuumEnabled: true, lastAutovacuum: null, freezeAge: 0 }] });
+  assert.match(a.roles[0].sql, /^ALTER ROLE "user" IN DATABASE "order" SET work_mem = /);
+  assert.equal(a.tables[0].table, 'public."user"');
+  assert.match(formatAdvice(a, 'sql'), /^-- in database shop:\nALTER TABLE public\."user" SET \(/m);
 });

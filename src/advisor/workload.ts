@@ -28,12 +28,14 @@ export interface WorkloadStats {
   /** Backends connected now, and the most seen, when known. */
   connections: number;
   /** User tables with dead tuples or old frozen XIDs worth a look (the caller keeps the worst few dozen). */
-  tables: { schema: string; name: string; liveTuples: number; deadTuples: number; autovacuumEnabled: boolean; lastAutovacuum: string | null; freezeAge: number }[];
+  tables: { database?: string; schema: string; name: string; liveTuples: number; deadTuples: number; autovacuumEnabled: boolean; lastAutovacuum: string | null; freezeAge: number }[];
   autovacuumFreezeMaxAge: number;
 }
 
 /** A setting for one table (ALTER TABLE … SET), with the numbers behind it. */
 export interface TableRecommendation {
+  /** The database the table is in, when known (the SQL must run there). */
+  database: string | null;
   table: string;
   settings: Record<string, string>;
   reason: string;
@@ -51,7 +53,14 @@ export interface RoleRecommendation {
   rollbackSql: string;
 }
 
-const ident = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) ? s : `"${s.replaceAll('"', '""')}"`);
+/** Names a query must quote: reserved words (user, order, …) and anything but lower-case letters, digits and _. */
+const RESERVED = new Set(['all', 'analyse', 'analyze', 'and', 'any', 'array', 'as', 'asc', 'asymmetric', 'both', 'case', 'cast', 'check', 'collate', 'column',
+  'constraint', 'create', 'current_catalog', 'current_date', 'current_role', 'current_time', 'current_timestamp', 'current_user', 'default', 'deferrable', 'desc',
+  'distinct', 'do', 'else', 'end', 'except', 'false', 'fetch', 'for', 'foreign', 'from', 'grant', 'group', 'having', 'in', 'initially', 'intersect', 'into',
+  'lateral', 'leading', 'limit', 'localtime', 'localtimestamp', 'not', 'null', 'offset', 'on', 'only', 'or', 'order', 'placing', 'primary', 'references',
+  'returning', 'select', 'session_user', 'some', 'symmetric', 'system_user', 'table', 'then', 'to', 'trailing', 'true', 'union', 'unique', 'user', 'using',
+  'variadic', 'when', 'where', 'window', 'with']);
+const ident = (s: string) => (/^[a-z_][a-z0-9_]*$/.test(s) && !RESERVED.has(s) ? s : `"${s.replaceAll('"', '""')}"`);
 const ceilMb = (b: number) => Math.ceil(b / MB) * MB;
 const per = (n: number, seconds: number) => (seconds >= 3600 ? `${(n / (seconds / 3600)).toFixed(1)} per hour` : `${n} in ${Math.round(seconds)} s`);
 
@@ -143,7 +152,7 @@ export function refineFromWorkload(p: Profile, drafts: Draft[], s: WorkloadStats
     if (t.deadTuples >= 10_000 && (ratio >= 0.2 || t.deadTuples >= 1_000_000)) {
       const settings: Record<string, string> = { autovacuum_vacuum_scale_factor: '0.01', autovacuum_vacuum_threshold: '1000' };
       if (!t.autovacuumEnabled) settings.autovacuum_enabled = 'on';
-      tables.push({ table: name, settings,
+      tables.push({ database: t.database ?? null, table: name, settings,
         reason: `${t.deadTuples} dead tuples against ${t.liveTuples} live (${(ratio * 100).toFixed(0)} %)${t.autovacuumEnabled ? '' : ', and autovacuum is off for this table'}; last autovacuum ${t.lastAutovacuum ?? 'never'}: vacuum it after 1 % of its rows change instead of the global scale factor`,
         sql: `ALTER TABLE ${name} SET (${Object.entries(settings).map(([k, v]) => `${k} = ${v}`).join(', ')});`,
         // autovacuum was off: the rollback turns it off again rather than back to the default.

@@ -57,6 +57,7 @@ async function readWorkload(sql: postgres.Sql, major: number): Promise<WorkloadS
       where s.temp_blks_written > 0 order by s.temp_blks_written desc limit 20`)
       .map((r) => ({ queryid: r.queryid as string, query: r.query as string, role: r.rolname as string, database: r.datname as string, calls: num(r.calls), tempBytesWritten: num(r.temp_bytes) }));
   } catch { statements = undefined; }
+  const [{ current_db }] = await sql`select current_database() as current_db`;
   const tables = await sql`select t.schemaname, t.relname, t.n_live_tup::float8 as live, t.n_dead_tup::float8 as dead, t.last_autovacuum::text as last,
       coalesce((select option_value from pg_options_to_table(c.reloptions) where option_name = 'autovacuum_enabled'), 'true') as av, age(c.relfrozenxid)::float8 as freeze
     from pg_stat_user_tables t join pg_class c on c.oid = t.relid order by t.n_dead_tup desc, age(c.relfrozenxid) desc limit 50`;
@@ -65,7 +66,7 @@ async function readWorkload(sql: postgres.Sql, major: number): Promise<WorkloadS
     ...(statements ? { statements } : {}), checkpointsTimed: num(cp.timed), checkpointsRequested: num(cp.requested),
     ...(wal ? { walBytes: num(wal.bytes), walSeconds: num(wal.seconds) } : {}),
     maxWalSizeBytes: num(set.max_wal), checkpointTimeoutMs: num(set.timeout), workMemBytes: num(set.work_mem), maxConnections: num(set.max_conn), connections: num(set.conns),
-    tables: tables.map((t) => ({ schema: t.schemaname as string, name: t.relname as string, liveTuples: num(t.live), deadTuples: num(t.dead),
+    tables: tables.map((t) => ({ database: current_db, schema: t.schemaname as string, name: t.relname as string, liveTuples: num(t.live), deadTuples: num(t.dead),
       autovacuumEnabled: !/^(false|off|no|0)$/i.test(t.av as string), lastAutovacuum: (t.last as string | null) ?? null, freezeAge: num(t.freeze) })),
     autovacuumFreezeMaxAge: num(set.freeze_max),
   };

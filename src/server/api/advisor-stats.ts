@@ -63,7 +63,7 @@ export async function workloadFromStore(ctx: ApiContext, inst: InstanceRow, stat
     workMemBytes: setting('work_mem', UNIT_BYTES, 4 * 1024 ** 2), maxConnections: settingNumber(state, 'max_connections') ?? 100,
     connections: backends.reduce((s, x) => s + x.value, 0),
     tables: dead.filter((x) => x.value > 0).sort((a, b) => b.value - a.value).slice(0, 50).map((x) => ({
-      schema: x.labels.schemaname ?? 'public', name: x.labels.relname ?? '?', liveTuples: liveBy.get(key(x.labels)) ?? 0, deadTuples: x.value,
+      ...(x.labels.datname ? { database: x.labels.datname } : {}), schema: x.labels.schemaname ?? 'public', name: x.labels.relname ?? '?', liveTuples: liveBy.get(key(x.labels)) ?? 0, deadTuples: x.value,
       // Table options and vacuum times are not among the collected series.
       autovacuumEnabled: true, lastAutovacuum: null, freezeAge: 0,
     })),

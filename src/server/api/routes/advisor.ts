@@ -20,7 +20,7 @@ const Advice = Type.Object({
     dataBytes: Type.Union([Type.Number(), Type.Null()]), replication: Type.Boolean(), allowDurabilityRisk: Type.Boolean(),
   }),
   recommendations: Type.Array(Recommendation),
-  tables: Type.Array(Type.Object({ table: Str, ...Scoped })),
+  tables: Type.Array(Type.Object({ database: Type.Union([Str, Type.Null()]), table: Str, ...Scoped })),
   roles: Type.Array(Type.Object({ role: Str, database: Str, ...Scoped })),
   memory: Type.Object({ worstCaseBytes: Type.Number(), limitBytes: Type.Number(), formula: Str }),
   notes: Type.Array(Str),
