@@ -76,7 +76,7 @@ export function advise(profile: Profile, current: Record<string, string> = {}, s
   const connections = p.connections ?? (Number.isInteger(serverConnections) && serverConnections > 0 ? serverConnections : DEFAULT_CONNECTIONS[p.workload]);
   const notes: string[] = [];
   const sb = sharedBuffers(p);
-  const drafts: Draft[] = [sb, ...baseline({ ...p, ...(p.connections === undefined && current.max_connections ? { connections } : {}) }, connections, sb.value as number)];
+  const drafts: Draft[] = [sb, ...baseline(p, connections, sb.value as number)];
   if (p.connections === undefined && current.max_connections) {
     drafts.find((d) => d.name === 'max_connections')!.reason = `the server's current ${connections}: lowering it would refuse clients it may serve now; give --connections to size it (and work_mem with it) to what you expect`;
   }

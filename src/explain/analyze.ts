@@ -1,5 +1,6 @@
 // Per-node time: inclusive and exclusive, over all loops, with parallel workers and CTEs accounted,
 // and bounds where the split cannot be told exactly; buffers and I/O time of the node itself.
+import { isSubplan } from './complete.ts';
 import type { Buffers, Plan, PlanNode } from './types.ts';
 
 export interface AnalyzedNode {
@@ -36,8 +37,6 @@ export interface Analysis {
 
 const isCte = (n: PlanNode) => n.subplanName?.startsWith('CTE ') === true;
 const isGather = (n: PlanNode) => n.nodeType === 'Gather' || n.nodeType === 'Gather Merge';
-
-const isSubplanChild = (n: PlanNode) => n.parentRelationship === 'InitPlan' || n.parentRelationship === 'SubPlan';
 
 /** Patterns of the references to an InitPlan's value: $0 (up to 15, from "returns $0"), (InitPlan 1).col1 (16 on). */
 function referencesOf(init: PlanNode): RegExp[] {
@@ -100,7 +99,7 @@ export function analyzePlan(plan: Plan): Analysis {
     const inner = isGather(node) ? Math.max(1, (node.workersLaunched ?? node.workersPlanned ?? 0) + (node.props['Single Copy'] === 'true' ? 0 : 1)) : processes;
     // A CTE runs once, outside any parallel part; InitPlans and SubPlans hang under the node that evaluates
     // them, in its own process (an InitPlan under a Gather runs in the leader before the workers start).
-    a.children = node.children.map((c) => build(c, isCte(c) ? 1 : isSubplanChild(c) ? processes : inner));
+    a.children = node.children.map((c) => build(c, isCte(c) ? 1 : isSubplan(c) ? processes : inner));
     return a;
   };
   const root = build(plan.root, 1);

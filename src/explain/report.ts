@@ -2,19 +2,13 @@
 // over all loops, bounds, rows, estimate, buffers and I/O; time by table and by node type; hints.
 import type { Analysis, AnalyzedNode } from './analyze.ts';
 import type { Hint } from './hints.ts';
-import type { Buffers } from './types.ts';
+import type { Buffers, PlanNode } from './types.ts';
 
 /** PostgreSQL's default block size (BLCKSZ); EXPLAIN counts blocks, not bytes. */
 export const BLOCK_BYTES = 8192;
 
-export interface ReportNode {
-  nodeType: string;
-  label: string;
-  relationName?: string;
-  schema?: string;
-  alias?: string;
-  indexName?: string;
-  subplanName?: string;
+/** A node as callers get it: what names it, as parsed, and its measured figures. */
+export interface ReportNode extends Pick<PlanNode, 'nodeType' | 'label' | 'relationName' | 'schema' | 'alias' | 'indexName' | 'subplanName'> {
   actualRows: number | null;
   planRows: number | null;
   loops: number | null;
