@@ -209,7 +209,9 @@ figures.push(
     backlog_ack_only: Math.round(drainAck), backlog_decode_validate_ack: Math.round(drainDecode),
     e2e_share_of_decode_ceiling: +(e2e / ceilingDecode).toFixed(2), drain_share_of_backlog_decode_ceiling: +(backlogSamples / drainS / drainDecode).toFixed(2) },
   { figure: 'copy_baseline_rows_per_s', value: Math.round(copyPlain.rate), with_index: Math.round(copyIndexed.rate), rows: samples },
-  { figure: 'ratio_e2e_to_copy', value: +(e2e / copyPlain.rate).toFixed(3), to_indexed_copy: +(e2e / copyIndexed.rate).toFixed(3), goal: 0.3 },
+  // goal: the store's (against the table without index); spine_goal: the first store's target,
+  // set against a COPY into a table with the index every range query needs.
+  { figure: 'ratio_e2e_to_copy', value: +(e2e / copyPlain.rate).toFixed(3), to_indexed_copy: +(e2e / copyIndexed.rate).toFixed(3), goal: 0.3, spine_goal_to_indexed_copy: 0.2 },
   { figure: 'raw_bytes_per_sample', value: +(rawBytes / samples).toFixed(2), with_ingested: +((rawBytes + ingestedBytes) / samples).toFixed(2),
     samples_per_row: +(rawSplit.samples / rawSplit.rows).toFixed(1), heap_bytes_per_row: Math.round(rawSplit.heap / rawSplit.rows), index_bytes_per_row: Math.round(rawSplit.index / rawSplit.rows),
     copy_baseline: +(copyPlain.bytes / samples).toFixed(1), copy_baseline_indexed: +(copyIndexed.bytes / samples).toFixed(1), goal: 12 },
@@ -220,8 +222,8 @@ await sql`drop table copy_baseline, copy_baseline_indexed`;
 if (values['ingest-only']) {
   await store.close(); await sql.end(); await nats.destroy(); await pg.destroy();
   const m = machine({ postgres: version as string, nats_server: 'debian nats-server' });
-  if (values['no-record']) for (const f of figures) console.log(JSON.stringify({ bench: 'store', ...f }));
-  else record('store', [{ figure: 'machine', ...m }, ...figures], m, `Ingest only (--ingest-only): ${INGEST_NOTE}`);
+  if (values['no-record']) for (const f of figures) console.log(JSON.stringify({ bench: 'ingest', ...f }));
+  else record('ingest', [{ figure: 'machine', ...m }, ...figures], m, `Ingest only (\`npm run bench:ingest\`, bench/store.ts --ingest-only): ${INGEST_NOTE}`);
   await new Promise((r) => process.stdout.write('', r));
   process.exit(0);
 }
