@@ -86,30 +86,37 @@ export function workerBusyMs(node: PlanNode): number[] | undefined {
   return out.length > 0 ? out : undefined;
 }
 
+/** The analyzed tree of `node`, run by `processes` at once; appends every node to `nodes`, depth first. */
+function build(node: PlanNode, processes: number, nodes: AnalyzedNode[]): AnalyzedNode {
+  const timed = node.actualTotalTime !== undefined && node.actualLoops !== undefined;
+  const inclusiveMs = timed ? (node.actualTotalTime! * node.actualLoops!) / processes : null;
+  const a: AnalyzedNode = { node, processes, inclusiveMs, inclusiveErrorMs: timed ? (ROUNDING_MS * node.actualLoops!) / processes : 0,
+    exclusiveMs: null, exclusiveBounds: null, uncertain: false, exclusiveBuffers: node.buffers, exclusiveIoReadMs: node.ioReadMs ?? null, children: [] };
+  nodes.push(a);
+  // Under a Gather the launched workers and the leader run the subtree side by side.
+  const inner = isGather(node) ? Math.max(1, (node.workersLaunched ?? node.workersPlanned ?? 0) + (node.props['Single Copy'] === 'true' ? 0 : 1)) : processes;
+  // A CTE runs once, outside any parallel part; InitPlans and SubPlans hang under the node that evaluates
+  // them, in its own process (an InitPlan under a Gather runs in the leader before the workers start).
+  for (const c of node.children) a.children.push(build(c, isCte(c) ? 1 : isSubplan(c) ? processes : inner, nodes));
+  return a;
+}
+
 /** Inclusive and exclusive time, bounds, buffers and I/O of every node of a plan. */
 export function analyzePlan(plan: Plan): Analysis {
   const nodes: AnalyzedNode[] = [];
-  const build = (node: PlanNode, processes: number): AnalyzedNode => {
-    const timed = node.actualTotalTime !== undefined && node.actualLoops !== undefined;
-    const inclusiveMs = timed ? (node.actualTotalTime! * node.actualLoops!) / processes : null;
-    const a: AnalyzedNode = { node, processes, inclusiveMs, inclusiveErrorMs: timed ? (ROUNDING_MS * node.actualLoops!) / processes : 0,
-      exclusiveMs: null, exclusiveBounds: null, uncertain: false, exclusiveBuffers: node.buffers, exclusiveIoReadMs: node.ioReadMs ?? null, children: [] };
-    nodes.push(a);
-    // Under a Gather the launched workers and the leader run the subtree side by side.
-    const inner = isGather(node) ? Math.max(1, (node.workersLaunched ?? node.workersPlanned ?? 0) + (node.props['Single Copy'] === 'true' ? 0 : 1)) : processes;
-    // A CTE runs once, outside any parallel part; InitPlans and SubPlans hang under the node that evaluates
-    // them, in its own process (an InitPlan under a Gather runs in the leader before the workers start).
-    a.children = node.children.map((c) => build(c, isCte(c) ? 1 : isSubplan(c) ? processes : inner));
-    return a;
-  };
-  const root = build(plan.root, 1);
+  const root = build(plan.root, 1, nodes);
 
   // A CTE runs inside the scans that read it, not inside the node that declares it: its time is
   // taken off those scans, shared in proportion to their own time (exact with one scan).
   const ctes = new Map<string, AnalyzedNode>();
   for (const a of nodes) for (const c of a.children) if (isCte(c.node)) ctes.set(c.node.subplanName!.slice(4), c);
   const scansOf = new Map<string, AnalyzedNode[]>();
-  for (const a of nodes) if (a.node.nodeType === 'CTE Scan' && a.node.cteName && ctes.has(a.node.cteName)) scansOf.set(a.node.cteName, [...(scansOf.get(a.node.cteName) ?? []), a]);
+  for (const a of nodes) {
+    const name = a.node.cteName;
+    if (a.node.nodeType !== 'CTE Scan' || !name || !ctes.has(name)) continue;
+    const scans = scansOf.get(name);
+    if (scans) scans.push(a); else scansOf.set(name, [a]);
+  }
 
   // An InitPlan hangs under the top node of its query level but runs inside the node that first needs its
   // value: when that is a descendant, its time is inside that descendant, so it is taken off there.
@@ -119,7 +126,10 @@ export function analyzePlan(plan: Plan): Analysis {
     for (const c of a.children) {
       if (c.node.parentRelationship !== 'InitPlan') continue;
       const consumer = consumerOf(a, c);
-      if (consumer) { moved.add(c); movedTo.set(consumer, [...(movedTo.get(consumer) ?? []), c]); }
+      if (!consumer) continue;
+      moved.add(c);
+      const list = movedTo.get(consumer);
+      if (list) list.push(c); else movedTo.set(consumer, [c]);
     }
   }
 
@@ -136,8 +146,12 @@ export function analyzePlan(plan: Plan): Analysis {
     let io = n.ioReadMs ?? 0;
     let own: Buffers | undefined;
     let parallel: AnalyzedNode | undefined;
-    for (const c of [...a.children, ...(movedTo.get(a) ?? [])]) {
-      if (isCte(c.node) || (moved.has(c) && a.children.includes(c))) continue;
+    const hung = a.children.length;
+    const extra = movedTo.get(a);
+    for (let i = 0, all = hung + (extra?.length ?? 0); i < all; i++) {
+      const c = i < hung ? a.children[i] : extra![i - hung];
+      // An InitPlan hung here but run inside a descendant is that descendant's.
+      if (isCte(c.node) || (i < hung && moved.has(c))) continue;
       if (c.inclusiveMs !== null) {
         children += c.inclusiveMs;
         childrenLo += Math.max(0, c.inclusiveMs - c.inclusiveErrorMs);

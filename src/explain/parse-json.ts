@@ -8,20 +8,26 @@ type J = Record<string, unknown>;
 const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-const BUFFER_FIELDS: [string, keyof PlanNode['buffers']][] = [
+/** Keys read into fields of the node, with the type their value must have. */
+const FIELDS = new Map<string, [keyof PlanNode, 'string' | 'number']>([
+  ['Relation Name', ['relationName', 'string']], ['Schema', ['schema', 'string']], ['Alias', ['alias', 'string']], ['Index Name', ['indexName', 'string']],
+  ['CTE Name', ['cteName', 'string']], ['Function Name', ['functionName', 'string']], ['Parent Relationship', ['parentRelationship', 'string']],
+  ['Subplan Name', ['subplanName', 'string']], ['Startup Cost', ['startupCost', 'number']], ['Total Cost', ['totalCost', 'number']],
+  ['Plan Rows', ['planRows', 'number']], ['Plan Width', ['planWidth', 'number']], ['Actual Startup Time', ['actualStartupTime', 'number']],
+  ['Actual Total Time', ['actualTotalTime', 'number']], ['Actual Rows', ['actualRows', 'number']], ['Actual Loops', ['actualLoops', 'number']],
+  ['Workers Planned', ['workersPlanned', 'number']], ['Workers Launched', ['workersLaunched', 'number']],
+  ['Rows Removed by Filter', ['rowsRemovedByFilter', 'number']], ['Rows Removed by Join Filter', ['rowsRemovedByJoinFilter', 'number']],
+  ['Rows Removed by Index Recheck', ['rowsRemovedByIndexRecheck', 'number']], ['Heap Fetches', ['heapFetches', 'number']],
+]);
+
+const BUFFER_FIELDS = new Map<string, keyof PlanNode['buffers']>([
   ['Shared Hit Blocks', 'sharedHit'], ['Shared Read Blocks', 'sharedRead'], ['Shared Dirtied Blocks', 'sharedDirtied'], ['Shared Written Blocks', 'sharedWritten'],
   ['Local Hit Blocks', 'localHit'], ['Local Read Blocks', 'localRead'], ['Local Dirtied Blocks', 'localDirtied'], ['Local Written Blocks', 'localWritten'],
   ['Temp Read Blocks', 'tempRead'], ['Temp Written Blocks', 'tempWritten'],
-];
-
-/** Keys read into fields; every other key goes to `props` as text. */
-const KNOWN = new Set([
-  'Node Type', 'Parent Relationship', 'Subplan Name', 'Parallel Aware', 'Async Capable', 'Join Type', 'Strategy', 'Partial Mode', 'Operation',
-  'Relation Name', 'Schema', 'Alias', 'Index Name', 'CTE Name', 'Function Name', 'Scan Direction', 'Command',
-  'Startup Cost', 'Total Cost', 'Plan Rows', 'Plan Width', 'Actual Startup Time', 'Actual Total Time', 'Actual Rows', 'Actual Loops',
-  'Workers Planned', 'Workers Launched', 'Rows Removed by Filter', 'Rows Removed by Join Filter', 'Rows Removed by Index Recheck', 'Heap Fetches',
-  'Plans', ...BUFFER_FIELDS.map(([k]) => k),
 ]);
+
+/** Keys that only make the node's label (textLabel): neither fields nor props. */
+const LABEL_KEYS = new Set(['Node Type', 'Parallel Aware', 'Async Capable', 'Join Type', 'Strategy', 'Partial Mode', 'Operation', 'Scan Direction', 'Command', 'Plans']);
 
 /** I/O timing keys: `I/O Read Time` (and `Temp I/O Read Time` from 15), later split into shared, local and temp keys: all are summed. */
 const IO_TIME = new Map<string, 'ioReadMs' | 'ioWriteMs'>([
@@ -53,40 +59,28 @@ export function textLabel(n: J): string {
 function node(n: J, path: string): PlanNode {
   if (typeof n !== 'object' || n === null || typeof n['Node Type'] !== 'string') throw new ExplainError('PGFLEET_EXPLAIN_SHAPE', `${path}: a plan node needs a "Node Type"`);
   const out = newNode(n['Node Type'] as string, textLabel(n));
-  const set = <K extends keyof PlanNode>(k: K, v: PlanNode[K] | undefined) => { if (v !== undefined) out[k] = v; };
-  set('relationName', str(n['Relation Name']));
-  set('schema', str(n.Schema));
-  set('alias', str(n.Alias));
-  set('indexName', str(n['Index Name']));
-  set('cteName', str(n['CTE Name']));
-  set('functionName', str(n['Function Name']));
-  set('parentRelationship', str(n['Parent Relationship']));
-  set('subplanName', str(n['Subplan Name']));
-  set('startupCost', num(n['Startup Cost']));
-  set('totalCost', num(n['Total Cost']));
-  set('planRows', num(n['Plan Rows']));
-  set('planWidth', num(n['Plan Width']));
-  set('actualStartupTime', num(n['Actual Startup Time']));
-  set('actualTotalTime', num(n['Actual Total Time']));
-  set('actualRows', num(n['Actual Rows']));
-  set('actualLoops', num(n['Actual Loops']));
-  set('workersPlanned', num(n['Workers Planned']));
-  set('workersLaunched', num(n['Workers Launched']));
-  set('rowsRemovedByFilter', num(n['Rows Removed by Filter']));
-  set('rowsRemovedByJoinFilter', num(n['Rows Removed by Join Filter']));
-  set('rowsRemovedByIndexRecheck', num(n['Rows Removed by Index Recheck']));
-  set('heapFetches', num(n['Heap Fetches']));
-  out.neverExecuted = out.actualLoops === 0;
-  for (const [k, f] of BUFFER_FIELDS) {
-    const v = num(n[k]);
-    if (v !== undefined) { out.buffers[f] = v; out.hasBuffers = true; }
-  }
-  for (const [k, v] of Object.entries(n)) {
-    if (KNOWN.has(k) || v === null || v === undefined) continue;
+  const fields = out as unknown as Record<string, unknown>;
+  // One pass over the node's keys (a plan may have tens of thousands of nodes): each key is a
+  // field, a buffer counter, a part of the label, or a property kept as text.
+  for (const k in n) {
+    const v = n[k];
+    if (v === null || v === undefined) continue;
+    const f = FIELDS.get(k);
+    if (f !== undefined) {
+      if (typeof v === f[1] && (f[1] === 'string' || Number.isFinite(v))) fields[f[0]] = v;
+      continue;
+    }
+    const b = BUFFER_FIELDS.get(k);
+    if (b !== undefined) {
+      if (typeof v === 'number' && Number.isFinite(v)) { out.buffers[b] = v; out.hasBuffers = true; }
+      continue;
+    }
+    if (LABEL_KEYS.has(k)) continue;
     const io = IO_TIME.get(k);
-    if (io && typeof v === 'number') out[io] = (out[io] ?? 0) + v;
-    out.props[k] = typeof v === 'string' ? v : JSON.stringify(v);
+    if (io !== undefined && typeof v === 'number') out[io] = (out[io] ?? 0) + v;
+    out.props[k] = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
   }
+  out.neverExecuted = out.actualLoops === 0;
   const plans = n.Plans;
   if (plans !== undefined) {
     if (!Array.isArray(plans)) throw new ExplainError('PGFLEET_EXPLAIN_SHAPE', `${path}.Plans: expected a list of nodes`);

@@ -76,6 +76,17 @@ export interface Plan {
   warnings: string[];
 }
 
+/**
+ * A node with every field present (the optional ones undefined), so that every node of a plan has
+ * the same shape: with thousands of nodes, the parsers' stores and the analysis' reads stay fast.
+ */
 export function newNode(nodeType: string, label: string): PlanNode {
-  return { nodeType, label, neverExecuted: false, buffers: emptyBuffers(), hasBuffers: false, props: {}, children: [] };
+  return {
+    nodeType, label, relationName: undefined, schema: undefined, alias: undefined, indexName: undefined, cteName: undefined, functionName: undefined,
+    parentRelationship: undefined, subplanName: undefined, startupCost: undefined, totalCost: undefined, planRows: undefined, planWidth: undefined,
+    actualStartupTime: undefined, actualTotalTime: undefined, actualRows: undefined, actualLoops: undefined, neverExecuted: false,
+    workersPlanned: undefined, workersLaunched: undefined, rowsRemovedByFilter: undefined, rowsRemovedByJoinFilter: undefined,
+    rowsRemovedByIndexRecheck: undefined, heapFetches: undefined, ioReadMs: undefined, ioWriteMs: undefined,
+    buffers: emptyBuffers(), hasBuffers: false, at: undefined, props: {}, children: [],
+  };
 }
