@@ -14,7 +14,7 @@ import { DAY_MS, type Store } from '../src/store/index.ts';
 import { Keeper, StoreReceiver, type Routes } from '../src/server/keeper/index.ts';
 import { MESSAGE_TYPES, type Envelope } from '../src/protocol/index.ts';
 import { startServer } from '../src/server/index.ts';
-import { launchChromium, startTestPostgres } from '../test/harness/index.ts';
+import { adminHeaders, browserSignIn, launchChromium, startTestPostgres } from '../test/harness/index.ts';
 import { machine, record } from './machine.ts';
 
 const { values } = parseArgs({ options: {
@@ -74,12 +74,13 @@ const stats = (xs: number[]) => ({ p50_ms: Math.round(q(xs, 0.5)), max_ms: Math.
 const apiFleet: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const a = performance.now();
-  const body = await (await fetch(`${server.url}/api/v1/instances`)).json() as { instances: unknown[] };
+  const body = await (await fetch(`${server.url}/api/v1/instances`, { headers: await adminHeaders(server) })).json() as { instances: unknown[] };
   apiFleet.push(performance.now() - a);
   if (body.instances.length < INSTANCES) throw new Error(`${body.instances.length} instances listed, ${INSTANCES} expected`);
 }
 
 const browser = await launchChromium();
+await browserSignIn(browser.context, server);
 const page = await browser.context.newPage();
 const fleetRender: number[] = [];
 const fleetTotal: number[] = [];
@@ -140,7 +141,7 @@ await browser.close();
 const apiDash: number[] = [];
 for (let i = 0; i < RUNS; i++) {
   const a = performance.now();
-  const res = await fetch(`${server.url}/api/v1/series/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({
+  const res = await fetch(`${server.url}/api/v1/series/query`, { method: 'POST', headers: { 'content-type': 'application/json', ...await adminHeaders(server) }, body: JSON.stringify({
     instance: 'week-0', from: `now-${DAYS}d`, to: 'now', maxPoints: 500,
     queries: [{ metric: 'pg_stat_database.xact_commit', fn: 'rate', by: '' }, { metric: 'pg_stat_database.xact_rollback', fn: 'rate', by: '' }],
   }) });

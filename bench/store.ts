@@ -21,7 +21,7 @@ import { DAY_MS, openStore, type Store } from '../src/store/index.ts';
 import { Keeper, StoreReceiver, type Routes } from '../src/server/keeper/index.ts';
 import { MESSAGE_TYPES } from '../src/protocol/index.ts';
 import { startServer } from '../src/server/index.ts';
-import { runPgfleet, startTestNats, startTestPostgres, waitFor, type PgfleetProcess } from '../test/harness/index.ts';
+import { adminHeaders, runPgfleet, startTestNats, startTestPostgres, waitFor, type PgfleetProcess } from '../test/harness/index.ts';
 import { machine, record } from './machine.ts';
 
 const { values } = parseArgs({ options: {
@@ -293,6 +293,8 @@ log(JSON.stringify(figures.slice(-2)));
 
 // 3. Chart queries through the HTTP API: 20 databases' series of one metric.
 const server = await startServer({ role: 'api', storeUrl: pg.url, host: '127.0.0.1', port: 0, retentionDays: DAYS + 2 });
+// A token, made once: each query authenticates the way automation does.
+const auth = await adminHeaders(server);
 const prng = (() => { let a = 7; return () => { a = (a + 0x6d2b79f5) >>> 0; let t = a; t = Math.imul(t ^ (t >>> 15), t | 1); t ^= t + Math.imul(t ^ (t >>> 7), t | 61); return ((t ^ (t >>> 14)) >>> 0) / 4294967296; }; })();
 async function latency(spanMs: number, maxPoints: number, metric: string): Promise<Record<string, unknown>> {
   const times: number[] = [];
@@ -303,7 +305,7 @@ async function latency(spanMs: number, maxPoints: number, metric: string): Promi
     const to = now - 60_000 - Math.floor(prng() * DAY_MS);
     const url = `${server.url}/api/v1/series?instance=q-0&metric=${metric}&from=${to - spanMs}&to=${to}&maxPoints=${maxPoints}`;
     const t = performance.now();
-    const res = await fetch(url);
+    const res = await fetch(url, { headers: auth });
     const body = await res.json() as { series: unknown[]; resolution: string };
     times.push(performance.now() - t);
     if (res.status !== 200) throw new Error(`${url}: ${res.status} ${JSON.stringify(body)}`);

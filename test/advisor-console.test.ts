@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from '../src/agent/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
-import { launchChromium, startInprocAgent, startTestPostgres, tempDir, waitFor, type TestBrowser, type TestPostgres } from './harness/index.ts';
+import { launchChromium, startInprocAgent, startTestPostgres, tempDir, waitFor, type TestBrowser, type TestPostgres, adminFetch, browserSignIn } from './harness/index.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const dir = tempDir();
@@ -29,9 +29,9 @@ test('POST /api/v1/advisor and the /tune page compare recommendations with an in
   [store, target] = await Promise.all([startTestPostgres(18), startTestPostgres(16)]);
   server = await startServer({ role: 'all', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7, webDir: fileURLToPath(new URL('../web/dist', import.meta.url)) });
   agent = startInprocAgent(server, dir.path, { id: 'agent-tune', namespace: 'prod', node: 'tune-host', targets: [{ name: 'tune-1', cluster: 'tune', url: target.url }] });
-  await waitFor('the settings of tune-1', async () => ((await (await fetch(`${server!.url}/api/v1/instances/tune-1/settings`)).json()) as { as_of: number | null }).as_of, 60_000);
+  await waitFor('the settings of tune-1', async () => ((await (await adminFetch(server!, `/api/v1/instances/tune-1/settings`)).json()) as { as_of: number | null }).as_of, 60_000);
 
-  const post = (body: unknown) => fetch(`${server!.url}/api/v1/advisor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const post = (body: unknown) => adminFetch(server!, `/api/v1/advisor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const res = await post({ cpus: 2, ram: '4GB', disk: 'ssd', workload: 'web', instance: 'tune-1' });
   assert.equal(res.status, 200);
   const body = await res.json() as { advice: { profile: { major: number }; recommendations: { name: string; current: string | null; recommended: string }[] }; sql: string; conf: string; patroni: string };
@@ -50,6 +50,7 @@ test('POST /api/v1/advisor and the /tune page compare recommendations with an in
 
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await launchChromium();
+  await browserSignIn(browser.context, server!);
   const page = await browser.context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));

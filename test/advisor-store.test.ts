@@ -7,7 +7,7 @@ import { cpus, totalmem } from 'node:os';
 import postgres from 'postgres';
 import type { Agent } from '../src/agent/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
-import { startInprocAgent, startTestPostgres, tempDir, waitFor, type TestPostgres } from './harness/index.ts';
+import { startInprocAgent, startTestPostgres, tempDir, waitFor, type TestPostgres, adminFetch } from './harness/index.ts';
 
 const dir = tempDir();
 let store: TestPostgres | undefined;
@@ -37,7 +37,7 @@ test('POST /api/v1/advisor with an instance reads its measured workload from the
   server = await startServer({ role: 'all', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7 });
   agent = startInprocAgent(server, dir.path, { id: 'agent-adv', namespace: 'prod', node: 'adv-host', statementsIntervalS: 1, nodeMetrics: true, targets: [{ name: 'adv-1', cluster: 'adv', url: target.url }] });
   // The counters' first samples are the baseline the increases are measured from.
-  const points = async (metric: string) => ((await (await fetch(`${server!.url}/api/v1/series?instance=adv-1&metric=${metric}&from=now-10m`)).json()) as { series: { points: [number, number | null][] }[] })
+  const points = async (metric: string) => ((await (await adminFetch(server!, `/api/v1/series?instance=adv-1&metric=${metric}&from=now-10m`)).json()) as { series: { points: [number, number | null][] }[] })
     .series.reduce((n, s) => n + s.points.filter(([, v]) => v !== null).length, 0);
   await waitFor('first samples of adv-1', async () => (await points('pg_stat_database.temp_bytes')) > 0 && (await points('pg_checkpointer.checkpoints_req')) > 0, 60_000);
 
@@ -47,7 +47,7 @@ test('POST /api/v1/advisor with an instance reads its measured workload from the
   await sql`delete from dead where id % 2 = 0`;
 
   const ask = async () => {
-    const res = await fetch(`${server!.url}/api/v1/advisor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cpus: 2, ram: '4GB', disk: 'ssd', workload: 'oltp', instance: 'adv-1', workloadDays: 1 }) });
+    const res = await adminFetch(server!, `/api/v1/advisor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cpus: 2, ram: '4GB', disk: 'ssd', workload: 'oltp', instance: 'adv-1', workloadDays: 1 }) });
     assert.equal(res.status, 200);
     return ((await res.json()) as { advice: Advice }).advice;
   };
@@ -65,14 +65,14 @@ test('POST /api/v1/advisor with an instance reads its measured workload from the
   assert.match(wal.reason, /^\d+ of \d+ checkpoints were requested \(WAL reached max_wal_size, 32 MB\)/);
   assert.match(advice.tables.find((t) => t.table === 'public.dead')!.reason, /^50000 dead tuples against 50000 live/);
   // Without CPUs and RAM, the instance's node metrics say what the machine has (this machine's /proc).
-  const hw = await fetch(`${server.url}/api/v1/advisor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ disk: 'ssd', workload: 'oltp', instance: 'adv-1' }) });
+  const hw = await adminFetch(server, `/api/v1/advisor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ disk: 'ssd', workload: 'oltp', instance: 'adv-1' }) });
   assert.equal(hw.status, 200);
   const profile = ((await hw.json()) as { advice: { profile: { cpus: number; ramBytes: number } } }).advice.profile;
   assert.deepEqual([profile.cpus, Math.round(profile.ramBytes / 2 ** 20)], [cpus().length, Math.round(totalmem() / 2 ** 20)]);
-  const none = await fetch(`${server.url}/api/v1/advisor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ disk: 'ssd', workload: 'oltp' }) });
+  const none = await adminFetch(server, `/api/v1/advisor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ disk: 'ssd', workload: 'oltp' }) });
   assert.equal(none.status, 400);
   assert.match(((await none.json()) as { message: string }).message, /^cpus, ram, major \(13–18\) are needed/);
   // workloadDays 0: the same request without the measurements.
-  const plain = (await (await fetch(`${server.url}/api/v1/advisor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cpus: 2, ram: '4GB', disk: 'ssd', workload: 'oltp', instance: 'adv-1', workloadDays: 0 }) })).json() as { advice: Advice }).advice;
+  const plain = (await (await adminFetch(server, `/api/v1/advisor`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ cpus: 2, ram: '4GB', disk: 'ssd', workload: 'oltp', instance: 'adv-1', workloadDays: 0 }) })).json() as { advice: Advice }).advice;
   assert.deepEqual([plain.roles, plain.tables], [[], []]);
 });

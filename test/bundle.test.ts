@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runPgfleet, startTestPostgres, tempDir, type TestPostgres } from './harness/index.ts';
+import { runPgfleet, startTestPostgres, tempDir, type TestPostgres , adminToken, firstAdminFromOutput } from './harness/index.ts';
 
 const BUNDLE = fileURLToPath(new URL('../dist/cli/index.js', import.meta.url));
 const dir = tempDir();
@@ -37,7 +37,10 @@ test('the bundled server applies its migrations and serves the API', async () =>
     const [, url] = await srv.waitForOutput(/(http:\/\/127\.0\.0\.1:\d+)/);
     const health = await (await fetch(`${url}/api/v1/health`)).json() as { status: string };
     assert.equal(health.status, 'ok');
-    const cat = await (await fetch(`${url}/api/v1/catalog`)).json() as { collectors: unknown[] };
+    // First start: the first admin's one-time password is printed once (argon2 from the bundle's native package).
+    await srv.waitForOutput(/one-time password: \S+/);
+    const token = await adminToken(url, firstAdminFromOutput(srv.output()));
+    const cat = await (await fetch(`${url}/api/v1/catalog`, { headers: { authorization: `Bearer ${token}` } })).json() as { collectors: unknown[] };
     assert.ok(cat.collectors.length >= 40, `${cat.collectors.length} collectors`);
   } finally {
     await srv.stop();

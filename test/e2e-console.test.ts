@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { INSTANCE_CHARTS } from '../web/src/charts.ts';
 import { formatValue, type ValueUnit } from '../web/src/format.ts';
-import { launchChromium, runPgfleet, tempDir, waitFor, type PgfleetProcess, type TestBrowser } from './harness/index.ts';
+import { firstAdminFromOutput, launchChromium, newPassword, runPgfleet, signIn, tempDir, waitFor, type PgfleetProcess, type TestBrowser } from './harness/index.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const CHARTS_WITH_DATA = ['tps', 'connections', 'tuples', 'waits', 'cache-hit', 'wal', 'checkpoints', 'cpu', 'memory', 'disk-io', 'network', 'process-cpu', 'process-memory'];
@@ -17,6 +17,13 @@ const CHARTS_WITH_DATA = ['tps', 'connections', 'tuples', 'waits', 'cache-hit', 
 const dir = tempDir('pgfleet-demo-');
 let demo: PgfleetProcess | undefined;
 let browser: TestBrowser | undefined;
+/** The admin's password once chosen in the console at the first sign-in. */
+const adminPassword = newPassword();
+/** GET as the admin, with a session of its own. */
+async function get(url: string, path: string): Promise<Response> {
+  const s = await signIn(url, 'admin', adminPassword);
+  return fetch(`${url}${path}`, { headers: { cookie: s.cookie } });
+}
 after(async () => { await browser?.close(); await demo?.stop(); dir.remove(); });
 
 function startDemo(): PgfleetProcess {
@@ -42,7 +49,27 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
     if (u.pathname.startsWith('/api/')) apiCalls.add(`${r.method()} ${u.pathname}`);
   });
 
+  // The first sign-in: the demo printed the first admin's one-time password; the console asks for a new one.
+  const first = firstAdminFromOutput(await demo.waitForOutput(/sign in as: admin \/ \S+/, 30_000).then((m) => m[0]));
+  assert.ok(first, 'the demo prints how to sign in');
   await page.goto(`${url}/`);
+  await page.locator('[data-testid="signin-form"]').waitFor({ timeout: 30_000 });
+  await page.screenshot({ path: join(ARTIFACTS, 'signin.png') });
+  await page.fill('[data-testid="signin-name"]', 'admin');
+  await page.fill('[data-testid="signin-password"]', 'not-the-password');
+  await page.click('[data-testid="signin-submit"]');
+  await page.locator('[data-testid="signin-error"]').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('[data-testid="signin-error"]').textContent() ?? '', /wrong user name or password/);
+  await page.fill('[data-testid="signin-password"]', first.password);
+  await page.click('[data-testid="signin-submit"]');
+  await page.locator('[data-testid="signin-next"]').waitFor({ timeout: 30_000 });
+  await page.fill('[data-testid="signin-password"]', first.password);
+  await page.fill('[data-testid="signin-next"]', adminPassword);
+  await page.fill('[data-testid="signin-again"]', adminPassword);
+  await page.screenshot({ path: join(ARTIFACTS, 'signin-new-password.png') });
+  await page.click('[data-testid="signin-submit"]');
+  await page.locator('[data-testid="who"]').waitFor({ timeout: 30_000 });
+  assert.match(await page.locator('[data-testid="who"]').textContent() ?? '', /admin/);
   const row = page.locator('[data-testid="fleet-row"][data-instance="demo-1"]');
   await row.waitFor({ timeout: 60_000 });
   await page.waitForFunction(() => /primary/.test(document.querySelector('[data-instance="demo-1"]')?.textContent ?? ''), null, { timeout: 60_000 });
@@ -204,7 +231,7 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
   page.off('response', onResponse);
   // One round trip per chart: the frozen window was asked for once by each chart on the page
   // (a chart whose metrics the instance does not have, such as pg_stat_io without the exhaustive preset, asks nothing).
-  const stored = new Set((await (await fetch(`${url}/api/v1/instances/demo-1`)).json() as { metrics: string[] }).metrics);
+  const stored = new Set((await (await get(url, '/api/v1/instances/demo-1')).json() as { metrics: string[] }).metrics);
   const asking = INSTANCE_CHARTS.filter((d) => !d.requires || d.requires.some((m) => stored.has(m)));
   assert.equal(await page.locator('[data-testid^="chart-"][data-points]').count(), INSTANCE_CHARTS.length);
   const charts = asking.length;
@@ -215,7 +242,7 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
   assert.equal(frozen().length, charts, `${frozen().length} series requests for the frozen window, ${charts} charts: ${frozen().map((r) => r.metrics).join(' | ')}`);
 
   // The fleet as a Prometheus scrape target.
-  const metrics = await fetch(`${url}/metrics?instance=demo-1`);
+  const metrics = await get(url, '/metrics?instance=demo-1');
   assert.equal(metrics.status, 200);
   assert.match(await metrics.text(), /^pg_up_up\{instance="demo-1",namespace="demo",cluster="demo"\} 1 \d+$/m);
 
@@ -242,9 +269,11 @@ test('Ctrl-C stops the demo cleanly and its data is kept for the next run', asyn
   demo = startDemo();
   const [, url] = await demo.waitForOutput(/pgfleet console: (http:\/\/\S+?)\/?\s/, 90_000);
   const [, targetUrl] = await demo.waitForOutput(/monitored target: (\S+)/, 90_000);
+  // The password chosen in the first run is the one: the demo no longer shows a one-time password.
+  await demo.waitForOutput(/sign in as admin with the password you chose/, 30_000);
   // Data from the first run is there at once: samples older than this run.
   const started = Date.now();
-  const res = await fetch(`${url}/api/v1/series?instance=demo-1&metric=pg_up.up&from=now-30m&to=${started}`);
+  const res = await get(url, `/api/v1/series?instance=demo-1&metric=pg_up.up&from=now-30m&to=${started}`);
   const body = await res.json() as { series: { points: [number, number | null][] }[] };
   assert.ok(body.series[0]?.points.some((p) => p[1] === 1), 'pg_up samples from the previous run are kept');
 });

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { startServer } from '../src/server/index.ts';
-import { launchChromium, runPgfleet, startTestPostgres, tempDir, type TestBrowser } from './harness/index.ts';
+import { launchChromium, runPgfleet, startTestPostgres, tempDir, type TestBrowser, adminFetch, browserSignIn } from './harness/index.ts';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -87,7 +87,7 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
   const store = await startTestPostgres(18);
   const server = await startServer({ role: 'api', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7, webDir: fileURLToPath(new URL('../web/dist', import.meta.url)) });
   try {
-    const post = (body: unknown) => fetch(`${server.url}/api/v1/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) => adminFetch(server, `/api/v1/explain`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const fromJson = await post({ plan: json });
     assert.equal(fromJson.status, 200);
     assert.deepEqual(await fromJson.json(), cliReport);
@@ -99,25 +99,26 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     assert.equal((await post({ nope: 1 })).status, 400);
 
     // Saved plans: a link inside the installation gives back the text and the same analysis.
-    const save = (body: unknown) => fetch(`${server.url}/api/v1/explain/plans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const save = (body: unknown) => adminFetch(server, `/api/v1/explain/plans`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const created = await save({ plan: json, query: "SELECT * FROM orders WHERE status = 'open'" });
     assert.equal(created.status, 201);
     const { id, title } = await created.json() as { id: string; title: string };
     assert.match(id, /^[A-Za-z0-9_-]{22}$/);
     assert.match(title, /^Seq Scan on orders \(\d+(\.\d+)? ms\)$/);
-    const back = await (await fetch(`${server.url}/api/v1/explain/plans/${id}`)).json() as { plan: string; query: string; report: unknown };
+    const back = await (await adminFetch(server, `/api/v1/explain/plans/${id}`)).json() as { plan: string; query: string; report: unknown };
     assert.deepEqual([back.plan, back.query, back.report], [json, "SELECT * FROM orders WHERE status = 'open'", cliReport]);
     assert.equal((await save({ plan: 'not a plan' })).status, 400);
     const stored = postgres(store.url, { max: 1, onnotice: () => {} });
     assert.deepEqual((await stored`select id from explain_plans`).map((r) => r.id), [id], 'a refused plan is not saved');
     await stored.end({ timeout: 1 });
     // Plans are not listed: only who has a link opens one.
-    assert.equal((await fetch(`${server.url}/api/v1/explain/plans`)).status, 404);
-    assert.equal((await fetch(`${server.url}/api/v1/explain/plans/nope`)).status, 404);
+    assert.equal((await adminFetch(server, `/api/v1/explain/plans`)).status, 404);
+    assert.equal((await adminFetch(server, `/api/v1/explain/plans/nope`)).status, 404);
 
     // The console's page: paste, analyse, the hints, the icicle graph, the tree with the costliest path marked.
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await launchChromium();
+    await browserSignIn(browser.context, server);
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
@@ -166,10 +167,10 @@ test('POST /api/v1/explain answers what the CLI prints; a body that is not a pla
     await page.locator('[data-testid="analyze"]').click();
     await page.locator('[data-testid="plan-warning"]').getByText(/may be cut short/).waitFor({ timeout: 10_000 });
     // Two plans of the query side by side.
-    const diffRes = await fetch(`${server.url}/api/v1/explain/diff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: joinText, b: joinText2 }) });
+    const diffRes = await adminFetch(server, `/api/v1/explain/diff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: joinText, b: joinText2 }) });
     const diff = await diffRes.json() as { rows: { status: string }[]; executionMs: [number, number] };
     assert.ok(diff.rows.some((r) => r.status !== 'same') && diff.executionMs.every((x) => x > 0), JSON.stringify(diff).slice(0, 300));
-    const badDiff = await fetch(`${server.url}/api/v1/explain/diff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: joinText, b: 'nope' }) });
+    const badDiff = await adminFetch(server, `/api/v1/explain/diff`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ a: joinText, b: 'nope' }) });
     assert.equal(badDiff.status, 400);
     assert.match((await badDiff.json() as { message: string }).message, /^b: line 1, column 1/);
     await page.locator('summary', { hasText: 'Compare with another plan' }).click();

@@ -7,7 +7,7 @@ import { IngestRefusedError } from '../src/server/keeper/index.ts';
 import { startPostgres } from '../src/pg-embedded/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
 import { join } from 'node:path';
-import { runPgfleet, startTestPostgres, tempDir, waitFor, type TestPostgres } from './harness/index.ts';
+import { runPgfleet, startTestPostgres, tempDir, waitFor, type TestPostgres, adminFetch } from './harness/index.ts';
 
 let store: TestPostgres;
 let server: RunningServer;
@@ -203,7 +203,7 @@ test('a message on the retention boundary is stored or refused with the reason, 
 
 test('the live stream announces committed updates', async () => {
   const ctrl = new AbortController();
-  const res = await fetch(`${server.url}/api/v1/live`, { signal: ctrl.signal });
+  const res = await adminFetch(server, `/api/v1/live`, { signal: ctrl.signal });
   assert.equal(res.headers.get('content-type'), 'text/event-stream');
   const reader = res.body!.getReader();
   let text = '';
@@ -231,7 +231,7 @@ test('pgfleet agent --server sends over HTTPS ingest', async () => {
   try {
     type List = { instances: { id: string; namespace: string; version_num: number; status: string }[] };
     const inst = await waitFor('httpagent-1 to appear', async () => {
-      const r = await fetch(`${server.url}/api/v1/instances`);
+      const r = await adminFetch(server, `/api/v1/instances`);
       return ((await r.json()) as List).instances.find((i) => i.id === 'httpagent-1' && i.status === 'up');
     }, 60_000);
     assert.equal(inst.namespace, 'edge');
@@ -257,7 +257,7 @@ test('pgfleet agent reports every configuration problem at once and exits 2', as
 test('with the store down, the API answers 503 with Retry-After, and recovers when it is back', async () => {
   await store.stop();
   try {
-    const res = await fetch(`${server.url}/api/v1/instances`);
+    const res = await adminFetch(server, `/api/v1/instances`);
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('retry-after'), '5');
     const body = await res.json() as { code: string; message: string };
@@ -272,6 +272,6 @@ test('with the store down, the API answers 503 with Retry-After, and recovers wh
     const removeFirst = store.destroy;
     store = Object.assign(again, { destroy: async () => { await again.stop(); await removeFirst(); } });
   }
-  await waitFor('the API to answer again', async () => (await fetch(`${server.url}/api/v1/instances`)).status === 200);
+  await waitFor('the API to answer again', async () => (await adminFetch(server, `/api/v1/instances`)).status === 200);
   assert.equal((await post(JSON.stringify(metrics(30)))).status, 200);
 });

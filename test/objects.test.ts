@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import type { Agent } from '../src/agent/index.ts';
 import type { ObjectsReply } from '../src/server/api/objects-service.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
-import { startInprocAgent, startTestPostgres, tempDir, waitFor, type TestPostgres } from './harness/index.ts';
+import { startInprocAgent, startTestPostgres, tempDir, waitFor, type TestPostgres, adminFetch } from './harness/index.ts';
 
 let store: TestPostgres;
 let target: TestPostgres;
@@ -54,7 +54,7 @@ after(async () => {
 });
 
 async function objects(): Promise<ObjectsReply> {
-  const res = await fetch(`${server.url}/api/v1/instances/obj-1/objects`);
+  const res = await adminFetch(server, `/api/v1/instances/obj-1/objects`);
   assert.equal(res.status, 200);
   return await res.json() as ObjectsReply;
 }
@@ -100,10 +100,10 @@ test('tables, indexes and database figures equal what the target says', async ()
 });
 
 test('objects of an unknown instance is a 404; an unknown parameter a 400', async () => {
-  const missing = await fetch(`${server.url}/api/v1/instances/nope/objects`);
+  const missing = await adminFetch(server, `/api/v1/instances/nope/objects`);
   assert.equal(missing.status, 404);
   assert.equal((await missing.json() as { code: string }).code, 'PGFLEET_API_NOT_FOUND');
-  const bad = await fetch(`${server.url}/api/v1/instances/obj-1/objects?x=1`);
+  const bad = await adminFetch(server, `/api/v1/instances/obj-1/objects?x=1`);
   assert.equal(bad.status, 400);
   assert.equal((await bad.json() as { code: string }).code, 'PGFLEET_API_BAD_PARAM');
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import postgres from 'postgres';
 import type { Agent } from '../src/agent/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
-import { startInprocAgent, startTestPostgres, tempDir, waitFor, type TestPostgres } from './harness/index.ts';
+import { startInprocAgent, startTestPostgres, tempDir, waitFor, type TestPostgres, adminFetch } from './harness/index.ts';
 
 let pg: TestPostgres;
 let server: RunningServer;
@@ -65,7 +65,7 @@ function parseExposition(text: string): { lines: Line[]; types: Map<string, stri
 }
 
 async function scrape(query = ''): Promise<{ res: Response; text: string }> {
-  const res = await fetch(`${server.url}/metrics${query}`);
+  const res = await adminFetch(server, `/metrics${query}`);
   return { res, text: await res.text() };
 }
 
@@ -131,7 +131,7 @@ test('GET /metrics filters by instance and namespace; the host comes along', asy
 
 test('GET /metrics with a bad parameter is a 400 that says what is wrong', async () => {
   for (const q of ['?lookback_s=0', '?lookback_s=abc', '?lookback_s=999999', '?bogus=1']) {
-    const res = await fetch(`${server.url}/metrics${q}`);
+    const res = await adminFetch(server, `/metrics${q}`);
     assert.equal(res.status, 400, q);
     const body = await res.json() as { code: string; message: string };
     assert.equal(body.code, 'PGFLEET_API_BAD_PARAM', q);

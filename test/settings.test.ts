@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import postgres from 'postgres';
 import type { Agent } from '../src/agent/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
-import { startInprocAgent, startTestPostgres, tempDir, waitFor, type CrashableTestPostgres, type TestPostgres } from './harness/index.ts';
+import { startInprocAgent, startTestPostgres, tempDir, waitFor, type CrashableTestPostgres, type TestPostgres, adminFetch } from './harness/index.ts';
 
 interface Setting { name: string; setting: string; unit?: string; source: string; sourcefile?: string; sourceline?: number; pending_restart: boolean; context: string; vartype: string }
 interface SettingsReply { instance: string; at: number; as_of: number | null; complete: boolean; conf_load_time: number | null; pending_restart: number; settings: Setting[] }
@@ -46,7 +46,7 @@ after(async () => {
 });
 
 async function get<T>(path: string, status = 200): Promise<T> {
-  const res = await fetch(`${server.url}${path}`);
+  const res = await adminFetch(server, `${path}`);
   const body = await res.json();
   assert.equal(res.status, status, `${path}: ${JSON.stringify(body).slice(0, 300)}`);
   return body as T;

@@ -10,7 +10,7 @@ import { Agent, NatsTransport } from '../src/agent/index.ts';
 import { encodeEnvelope, ingestSubject } from '../src/protocol/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
 import { startPostgres } from '../src/pg-embedded/index.ts';
-import { startTestNats, startTestPostgres, tempDir, waitFor, type TestNats, type TestPostgres } from './harness/index.ts';
+import { startTestNats, startTestPostgres, tempDir, waitFor, type TestNats, type TestPostgres, adminFetch } from './harness/index.ts';
 
 const N = 250;
 let store: TestPostgres;
@@ -39,7 +39,7 @@ after(async () => {
 });
 
 async function api<T>(path: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.url}${path}`);
+  const res = await adminFetch(server, `${path}`);
   return { status: res.status, body: await res.json() as T };
 }
 
@@ -145,7 +145,7 @@ test('series API: bad parameters get 400 with a message that says what is wrong'
 
 test('POST /api/v1/series/query answers several queries at once, each as GET /api/v1/series does; an offset shifts a window back', async () => {
   const post = async (body: unknown) => {
-    const res = await fetch(`${server.url}/api/v1/series/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await adminFetch(server, `/api/v1/series/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     return { status: res.status, body: await res.json() as Record<string, unknown> };
   };
   type Reply = { step_ms: number; offset_ms: number; series: { labels: Record<string, string>; points: [number, number | null][] }[] };

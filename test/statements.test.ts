@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { Agent, InprocTransport } from '../src/agent/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
-import { startTestPostgres, tempDir, waitFor, type TestPostgres } from './harness/index.ts';
+import { startTestPostgres, tempDir, waitFor, type TestPostgres, adminFetch } from './harness/index.ts';
 
 let store: TestPostgres;
 let target: TestPostgres;
@@ -53,7 +53,7 @@ after(async () => {
 });
 
 async function api<T>(path: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.url}${path}`);
+  const res = await adminFetch(server, `${path}`);
   return { status: res.status, body: await res.json() as T };
 }
 

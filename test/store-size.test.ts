@@ -6,7 +6,7 @@ import type { Envelope } from '../src/protocol/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
 import { Worker } from '../src/server/worker/index.ts';
 import { DAY_MS, STORE_KINDS, type StoreSizeReport } from '../src/store/index.ts';
-import { startTestPostgres, type TestPostgres } from './harness/index.ts';
+import { startTestPostgres, type TestPostgres, adminFetch } from './harness/index.ts';
 
 let pg: TestPostgres;
 let server: RunningServer;
@@ -19,7 +19,7 @@ before(async () => {
 after(async () => { await server?.stop(); await pg?.destroy(); });
 
 async function get<T>(path: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.url}${path}`);
+  const res = await adminFetch(server, `${path}`);
   return { status: res.status, body: await res.json() as T };
 }
 

@@ -1,12 +1,13 @@
 // HTTPS: `pgfleet serve --tls-cert/--tls-key` serves the API over TLS, and an agent
 // posts its messages to https:// (trusting the certificate through NODE_EXTRA_CA_CERTS).
 import { test, after } from 'node:test';
+import postgres from 'postgres';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPgfleet, startTestPostgres, tempDir, waitFor, type PgfleetProcess } from './harness/index.ts';
+import { runPgfleet, startTestPostgres, tempDir, waitFor, type PgfleetProcess, firstAdminFromOutput } from './harness/index.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 after(async () => { for (const c of cleanup.reverse()) await c(); });
@@ -58,10 +59,24 @@ test('the API over HTTPS, and an agent sending to it with its ingest token', asy
   const agent = runPgfleet(['agent', '--server', url, '--token', 'tok-123', '--target', `tls-1=${target.url}`, '--spool-dir', join(dir.path, 'spool'), '--max-interval-s', '1'],
     { NODE_EXTRA_CA_CERTS: cert });
   cleanup.push(() => agent.stop());
-  await waitFor('tls-1 to appear through HTTPS ingest', async () => {
-    const r = await getJson(`${url}/api/v1/instances`, ca);
-    return (r.body as { instances: { id: string; status: string }[] }).instances.some((i) => i.id === 'tls-1' && i.status === 'up');
-  }, 60_000);
+  // Over HTTPS, reading needs a sign-in too; the session cookie is Secure and httpOnly.
+  assert.equal((await getJson(`${url}/api/v1/instances`, ca)).status, 401);
+  const first = firstAdminFromOutput(await server.waitForOutput(/one-time password: \S+/).then(() => server.output()));
+  const login = await new Promise<{ status: number; cookies: string[] }>((resolve, reject) => {
+    const req = request(`${url}/api/v1/auth/login`, { method: 'POST', ca, headers: { 'content-type': 'application/json' } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, cookies: res.headers['set-cookie'] ?? [] }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ name: first!.name, password: first!.password }));
+  });
+  assert.equal(login.status, 200);
+  const session = login.cookies.find((c) => c.startsWith('pgfleet_session='));
+  assert.match(session ?? '', /; HttpOnly;.*SameSite=Strict.*; Secure$/);
+  const sql = postgres(store.url, { max: 1, onnotice: () => {} });
+  cleanup.push(() => sql.end());
+  await waitFor('tls-1 to appear through HTTPS ingest', async () =>
+    (await sql`select 1 from instances where name = 'tls-1' and up`).length > 0, 60_000);
 });
 
 test('--tls-cert without --tls-key is refused with a clear message', async () => {

@@ -13,7 +13,7 @@ import { startServer, type RunningServer } from '../src/server/index.ts';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { launchChromium, startInprocAgent, startTestPair, startTestPostgres, tempDir, waitFor, type TestBrowser, type TestPair, type TestPostgres } from './harness/index.ts';
+import { launchChromium, startInprocAgent, startTestPair, startTestPostgres, tempDir, waitFor, type TestBrowser, type TestPair, type TestPostgres, adminFetch, browserSignIn } from './harness/index.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 let browser: TestBrowser | undefined;
@@ -44,7 +44,7 @@ after(async () => {
 });
 
 async function topology(query = ''): Promise<TopologyReply> {
-  const res = await fetch(`${server.url}/api/v1/clusters/prod/pair/topology${query}`);
+  const res = await adminFetch(server, `/api/v1/clusters/prod/pair/topology${query}`);
   const body = await res.json();
   assert.equal(res.status, 200, JSON.stringify(body).slice(0, 300));
   return body as TopologyReply;
@@ -103,6 +103,7 @@ test('a promoted standby: its lane turns from replica to primary at the event, a
   // The console's cluster page draws the same: two primaries now, pair-2's lane replica then primary, the event listed.
   mkdirSync(ARTIFACTS, { recursive: true });
   browser = await launchChromium();
+  await browserSignIn(browser.context, server);
   const page = await browser.context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
@@ -116,9 +117,9 @@ test('a promoted standby: its lane turns from replica to primary at the event, a
 });
 
 test('bad requests: an unknown cluster, a wrong window', async () => {
-  const res = await fetch(`${server.url}/api/v1/clusters/prod/nope/topology`);
+  const res = await adminFetch(server, `/api/v1/clusters/prod/nope/topology`);
   assert.equal(res.status, 404);
   assert.match((await res.json() as { message: string }).message, /cluster "prod\/nope" is not known/);
-  const bad = await fetch(`${server.url}/api/v1/clusters/prod/pair/topology?from=now&to=now-1h`);
+  const bad = await adminFetch(server, `/api/v1/clusters/prod/pair/topology?from=now&to=now-1h`);
   assert.equal(bad.status, 400);
 });

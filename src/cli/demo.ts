@@ -1,11 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { sourceUrl } from '../source-url.ts';
-import { mkdirSync, chmodSync } from 'node:fs';
+import { mkdirSync, chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, InprocTransport } from '../agent/index.ts';
 import { startPostgres, type RunningPostgres } from '../pg-embedded/index.ts';
-import { startServer } from '../server/index.ts';
+import { startServer, type RunningServer } from '../server/index.ts';
 import type { FieldSpec } from './config.ts';
 import { DemoWorkload } from './demo-workload.ts';
 import { logLine } from './log.ts';
@@ -28,6 +28,21 @@ export const DEMO_FIELDS: FieldSpec[] = [
  * a second one as the monitored target with a workload, an agent and the
  * server (api, keeper, worker) in this process, messages handed over in-process.
  */
+/**
+ * How to sign in to the demo. The first admin's one-time password is kept in the demo's folder
+ * (readable by its owner only) until it has been changed, so a restarted demo shows it again.
+ */
+async function demoSignIn(server: RunningServer, dir: string): Promise<string> {
+  const file = join(dir, 'admin-password');
+  if (server.firstAdmin) writeFileSync(file, server.firstAdmin.password, { mode: 0o600 });
+  const admin = await server.store.access.userByName('admin');
+  if (admin?.must_change_password && existsSync(file)) {
+    return `  sign in as: admin / ${readFileSync(file, 'utf8').trim()}  (one-time: you choose a new password at the first sign-in)\n`;
+  }
+  rmSync(file, { force: true });
+  return '  sign in as admin with the password you chose\n';
+}
+
 export async function runDemo(cfg: DemoConfig): Promise<() => Promise<void>> {
   const dir = resolve(cfg.data_dir);
   mkdirSync(dir, { recursive: true });
@@ -79,7 +94,7 @@ export async function runDemo(cfg: DemoConfig): Promise<() => Promise<void>> {
 
     logLine('info', `monitored target: ${target.url} (its database "demo" runs the workload); store: ${store.url}`);
     logLine('info', `pgfleet demo is running: open ${server.url}/ (API docs: ${server.url}/docs); Ctrl-C stops it`);
-    process.stdout.write(`\n  pgfleet console: ${server.url}/\n\n`);
+    process.stdout.write(`\n  pgfleet console: ${server.url}/\n${await demoSignIn(server, dir)}\n`);
   } catch (err) {
     await stopAll();
     throw err;

@@ -40,6 +40,12 @@ export const SERVE_FIELDS: FieldSpec[] = [
   { key: 'catalog_dir', flag: 'catalog-dir', env: 'PGFLEET_CATALOG_DIR', type: 'list', description: 'extra collector folders (for metric metadata)' },
 ];
 
+/** The first start's message: who the first system administrator is, and the one-time password. */
+export function firstAdminNotice(a: { name: string; password: string }, url?: string): string {
+  return `\n  First start: a system administrator was created.\n    user:              ${a.name}\n    one-time password: ${a.password}\n` +
+    `  Sign in${url ? ` at ${url}/` : ''} and choose a new password; this one works only for that, and is not shown again.\n\n`;
+}
+
 export async function runServe(cfg: ServeConfig): Promise<() => Promise<void>> {
   if (Boolean(cfg.tls_cert) !== Boolean(cfg.tls_key)) throw new ConfigError(['--tls-cert and --tls-key go together: give both or neither']);
   const i = cfg.listen.lastIndexOf(':');
@@ -50,5 +56,7 @@ export async function runServe(cfg: ServeConfig): Promise<() => Promise<void>> {
     tls: cfg.tls_cert ? { certFile: cfg.tls_cert, keyFile: cfg.tls_key } : undefined,
   });
   logLine('info', `pgfleet serve (${cfg.role}) started${server.url ? ` at ${server.url}` : ''}`);
+  // Shown once, on the terminal (not the log): the password only serves to choose a new one.
+  if (server.firstAdmin) process.stdout.write(firstAdminNotice(server.firstAdmin, server.url));
   return server.stop;
 }

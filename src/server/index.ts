@@ -1,7 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { loadCatalog, metricDefs } from '../catalog/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { buildApi } from './api/app.ts';
@@ -12,6 +12,7 @@ import { SeriesService } from './api/series-service.ts';
 import { DEFAULT_ROUTES, ensureIngestStream, Keeper, LiveReceiver, NatsSource, StoreReceiver, type Routes } from './keeper/index.ts';
 import { startLiveHub } from './live/index.ts';
 import { Worker } from './worker/index.ts';
+import { AuthService, type Directory } from './auth/index.ts';
 
 export const SERVER_VERSION = '0.1.0';
 export const SERVER_ROLES = ['all', 'api', 'keeper', 'worker'] as const;
@@ -33,12 +34,17 @@ export interface ServerOptions {
   ackWaitS?: number;
   /** A consumer that delivers nothing this long while messages wait for it is created again (NatsSourceOptions.stallMs); 0: never. */
   consumerStallS?: number;
-  logger?: boolean;
+  /** Fastify's request log: true (stdout), or options such as { level, stream }. */
+  logger?: FastifyServerOptions['logger'];
   /** When set, HTTPS ingest requires this bearer token. */
   ingestToken?: string;
   /** PEM files: the API (and HTTPS ingest) speaks TLS. */
   tls?: { certFile: string; keyFile: string };
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
+  /** A directory (LDAP) that checks passwords and gives roles from groups. */
+  directory?: Directory;
+  /** Session cookies carry Secure (default: when the API speaks TLS; set it behind a TLS proxy). */
+  secureCookies?: boolean;
 }
 
 export interface RunningServer {
@@ -49,6 +55,8 @@ export interface RunningServer {
   url?: string;
   worker?: Worker;
   live?: EventEmitter;
+  /** On a store without users: the first admin and its one-time password, to be shown once. */
+  firstAdmin?: { name: string; password: string };
   stop(): Promise<void>;
 }
 
@@ -102,7 +110,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const liveHub = await startLiveHub(store);
       stops.push(liveHub.stop);
       const series = new SeriesService(store, metrics);
+      const auth = new AuthService(store, { directory: opts.directory });
+      running.firstAdmin = await auth.bootstrap();
       const app = await buildApi({
+        auth, secureCookies: opts.secureCookies ?? opts.tls !== undefined,
         version: SERVER_VERSION, store, keeper,
         keeperCheck: (envs, now = Date.now()) => Keeper.check(envs.map((envelope) => ({ envelope, source: 'http' })), now, { maxAgeMs: opts.retentionDays * 86_400_000 }),
         series, instances: new InstancesService(store, series), objects: new ObjectsService(store, series), topology: new TopologyService(store), collectors, metrics, live: liveHub.hub,

@@ -9,6 +9,8 @@ import { Compactor } from './compaction.ts';
 import { StoreSize } from './store-size.ts';
 import { SettingsStore } from './settings.ts';
 import { ExplainPlanStore } from './explain-plans.ts';
+import { AccessStore } from './access.ts';
+import { AuditStore } from './audit.ts';
 
 export * from './errors.ts';
 export * from './timeseries.ts';
@@ -22,6 +24,8 @@ export { Rollups, ROLLUP_GRACE_MS, type RollupRun, type RollupResolution } from 
 export * from './statements.ts';
 export { SettingsStore, type SettingsMessage } from './settings.ts';
 export { ExplainPlanStore, type StoredPlan } from './explain-plans.ts';
+export * from './access.ts';
+export * from './audit.ts';
 export * from './settings-state.ts';
 export * from './store-size.ts';
 export * from './store-size-report.ts';
@@ -37,6 +41,10 @@ export interface Store {
   settings: SettingsStore;
   /** EXPLAIN plans saved for a link. */
   explainPlans: ExplainPlanStore;
+  /** Users, grants, sessions, API tokens. */
+  access: AccessStore;
+  /** The append-only audit log. */
+  audit: AuditStore;
   rollups: Rollups;
   compactor: Compactor;
   /** The store's own size, its history and forecast. */
@@ -68,6 +76,8 @@ export async function openStore(url: string | undefined, opts: StoreOptions = {}
     statements: new StatementStore(sql),
     settings: new SettingsStore(sql),
     explainPlans: new ExplainPlanStore(sql),
+    access: new AccessStore(sql),
+    audit: new AuditStore(sql),
     rollups: new Rollups(sql),
     compactor: new Compactor(sql),
     size: new StoreSize(sql),

@@ -6,3 +6,4 @@ export * from './process.ts';
 export * from './chromium.ts';
 export * from './replication.ts';
 export * from './inproc-agent.ts';
+export * from './auth.ts';

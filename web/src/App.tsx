@@ -1,4 +1,7 @@
+import { useCallback, useEffect, useState } from 'react';
+import { AUTH_EVENT, fetchMe, logout, type Me } from './api.ts';
 import { TopBar } from './components/TopBar.tsx';
+import { SignInPage } from './pages/SignInPage.tsx';
 import { FleetPage } from './pages/FleetPage.tsx';
 import { ActivityPage } from './pages/ActivityPage.tsx';
 import { InstancePage } from './pages/InstancePage.tsx';
@@ -17,9 +20,21 @@ import { useTheme } from './theme.ts';
 export function App() {
   const route = matchRoute(usePath());
   const [theme, setTheme] = useTheme();
+  // undefined: asking the server; null: nobody signed in.
+  const [me, setMe] = useState<Me | null | undefined>(undefined);
+  const check = useCallback(() => { fetchMe().then(setMe, () => setMe(null)); }, []);
+  useEffect(() => {
+    check();
+    // Any answer that says the session is gone (or the password must change) shows the sign-in again.
+    window.addEventListener(AUTH_EVENT, check);
+    return () => window.removeEventListener(AUTH_EVENT, check);
+  }, [check]);
+  if (me === undefined) return <main className="page" />;
+  if (me === null || me.mustChangePassword) return <SignInPage me={me} onSignedIn={setMe} />;
+  const signOut = () => { logout().finally(() => setMe(null)); };
   return (
     <>
-      <TopBar theme={theme} onTheme={setTheme} />
+      <TopBar theme={theme} onTheme={setTheme} me={me} onSignOut={signOut} />
       {route.page === 'fleet' && <FleetPage />}
       {route.page === 'instance' && route.tab === 'dashboard' && <InstancePage key={route.id} id={route.id} />}
       {route.page === 'instance' && route.tab === 'queries' && <QueriesPage key={route.id} id={route.id} />}

@@ -91,11 +91,20 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T>(path: string, signal?: AbortSignal, post?: { method: 'POST'; body: string }): Promise<T> {
+/** The CSRF value the server set at sign-in: every change from the console carries it in X-CSRF-Token. */
+export function csrfToken(): string {
+  const m = /(?:^|;\s*)pgfleet_csrf=([^;]*)/.exec(document.cookie);
+  return m ? decodeURIComponent(m[1]) : '';
+}
+
+/** Fired when the server says the session is gone or the password must change: the console shows the sign-in. */
+export const AUTH_EVENT = 'pgfleet:auth';
+
+async function getJson<T>(path: string, signal?: AbortSignal, post?: { method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; body?: string }): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, post
-      ? { method: 'POST', body: post.body, headers: { accept: 'application/json', 'content-type': 'application/json' }, signal }
+      ? { method: post.method, body: post.body, headers: { accept: 'application/json', ...(post.body !== undefined ? { 'content-type': 'application/json' } : {}), 'x-csrf-token': csrfToken() }, signal }
       : { headers: { accept: 'application/json' }, signal });
   } catch (err) {
     if (signal?.aborted) throw err;
@@ -111,9 +120,32 @@ async function getJson<T>(path: string, signal?: AbortSignal, post?: { method: '
     } catch {
       // Not a JSON error body (a proxy's page, for instance): keep the status line.
     }
+    if (code === 'PGFLEET_AUTH_REQUIRED' || code === 'PGFLEET_AUTH_PASSWORD_CHANGE') window.dispatchEvent(new Event(AUTH_EVENT));
     throw new ApiError(res.status, code, message);
   }
-  return (await res.json()) as T;
+  return res.status === 204 ? (undefined as T) : (await res.json()) as T;
+}
+
+export interface Grant { namespace: string; role: 'viewer' | 'operator' | 'admin' }
+
+/** Who is signed in (GET /api/v1/auth/me). */
+export interface Me { name: string; via: 'session' | 'token'; isAdmin: boolean; grants: Grant[]; mustChangePassword: boolean }
+
+export function fetchMe(signal?: AbortSignal): Promise<Me> {
+  return getJson<Me>('/api/v1/auth/me', signal);
+}
+
+export async function login(name: string, password: string): Promise<Me> {
+  return (await getJson<{ user: Me }>('/api/v1/auth/login', undefined, { method: 'POST', body: JSON.stringify({ name, password }) })).user;
+}
+
+export function logout(): Promise<void> {
+  return getJson<void>('/api/v1/auth/logout', undefined, { method: 'POST' });
+}
+
+/** Changes the signed-in user's password; the server ends every session of the user. */
+export function changePassword(current: string, next: string): Promise<void> {
+  return getJson<void>('/api/v1/auth/password', undefined, { method: 'POST', body: JSON.stringify({ current, next }) });
 }
 
 /** GET /api/v1/instances: every instance, problems first. */

@@ -20,6 +20,10 @@ import advisorRoutes from './routes/advisor.ts';
 import topologyRoutes from './routes/topology.ts';
 import statementsRoutes from './routes/statements.ts';
 import storeRoutes from './routes/store.ts';
+import authRoutes, { Me } from './routes/auth.ts';
+import usersRoutes from './routes/users.ts';
+import tokensRoutes from './routes/tokens.ts';
+import { installAccess } from './access.ts';
 
 export interface ApiOptions {
   /** Folder of the built console (web/dist); the console is not served when absent. */
@@ -46,9 +50,19 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   app.addSchema(ErrorReply);
   app.addSchema(Instance);
   app.addSchema(CollectorState);
+  app.addSchema(Me);
+  // Before any route: each must declare who may call it, and every request goes through the checks.
+  installAccess(app, { auth: ctx.auth, store: ctx.store, secureCookies: ctx.secureCookies, onAuditError: (err) => app.log.error({ err }, 'audit entry not written') });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'pgfleet_session', description: 'console session (changes also need the X-CSRF-Token header)' },
+          token: { type: 'http', scheme: 'bearer', description: 'API token: pgf_…' },
+        },
+      },
+      security: [{ session: [] }, { token: [] }],
       info: { title: 'pgfleet API', version: ctx.version, description: 'Monitor and manage a fleet of PostgreSQL instances. See docs/api.md.' },
       tags: [
         { name: 'inventory', description: 'Instances, clusters, nodes' },
@@ -66,6 +80,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
         { name: 'advisor', description: 'Configuration recommendations (pgfleet tune)' },
         { name: 'topology', description: 'Clusters: who streams from whom, lag, slots, role changes' },
         { name: 'prometheus', description: 'The fleet as a Prometheus scrape target' },
+        { name: 'access', description: 'Sign-in, users, roles per namespace, API tokens, the audit log' },
       ],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (json.$id as string) ?? `def-${i}` },
@@ -85,6 +100,9 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(advisorRoutes, ctx);
   await app.register(topologyRoutes, ctx);
   await app.register(ingestRoutes, ctx);
+  await app.register(authRoutes, ctx);
+  await app.register(usersRoutes, ctx);
+  await app.register(tokensRoutes, ctx);
 
   const webDir = opts.webDir;
   if (webDir && existsSync(webDir)) {

@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { CollectorDef, MetricDef } from '../../catalog/index.ts';
 import type { Envelope } from '../../protocol/index.ts';
 import type { Store } from '../../store/index.ts';
+import type { AuthService } from '../auth/index.ts';
 import type { DeadLetter, Keeper } from '../keeper/index.ts';
 import type { InstancesService } from './instances-service.ts';
 import type { ObjectsService } from './objects-service.ts';
@@ -23,6 +24,10 @@ export interface ApiContext {
   metrics: Map<string, MetricDef>;
   /** When set, POST /api/v1/ingest requires `Authorization: Bearer <token>`. */
   ingestToken?: string;
+  /** Sign-in, sessions, API tokens. */
+  auth: AuthService;
+  /** Session cookies carry the Secure attribute. */
+  secureCookies: boolean;
   /** Emits `update` with a LiveUpdate for every committed change. */
   live: EventEmitter;
 }

@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { ProtocolError } from '../../protocol/index.ts';
 import { StoreError } from '../../store/index.ts';
 import { isTransientError } from '../../pg-errors/index.ts';
+import { AuthError } from '../auth/index.ts';
 
 export const API_ERROR_CODES = ['PGFLEET_API_BAD_PARAM', 'PGFLEET_API_NOT_FOUND', 'PGFLEET_API_UNKNOWN_METRIC', 'PGFLEET_API_UNAUTHORIZED',
   'PGFLEET_PROTOCOL_TOO_LARGE', 'PGFLEET_PROTOCOL_DECODE', 'PGFLEET_PROTOCOL_ENVELOPE', 'PGFLEET_PROTOCOL_UNKNOWN_TYPE', 'PGFLEET_PROTOCOL_SCHEMA'] as const;
@@ -34,13 +35,13 @@ const STATUS_OF: Record<string, number> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 400,
 };
 
-const REASON: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 503: 'Service Unavailable', 500: 'Internal Server Error' };
+const REASON: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict', 429: 'Too Many Requests', 413: 'Payload Too Large', 415: 'Unsupported Media Type', 503: 'Service Unavailable', 500: 'Internal Server Error' };
 
 /** One error handler: known codes map to their status; anything else is a 500 that is logged. */
 export function installErrorHandler(app: FastifyInstance): void {
-  app.setErrorHandler((err: FastifyError | ApiError | ProtocolError | StoreError, req, reply) => {
+  app.setErrorHandler((err: FastifyError | ApiError | AuthError | ProtocolError | StoreError, req, reply) => {
     const code = (err as { code?: string }).code ?? 'PGFLEET_INTERNAL';
-    let status = err instanceof ApiError ? err.statusCode : STATUS_OF[code] ?? (err as FastifyError).statusCode ?? 500;
+    let status = err instanceof ApiError || err instanceof AuthError ? err.statusCode : STATUS_OF[code] ?? (err as FastifyError).statusCode ?? 500;
     let outCode = code;
     let message = err.message;
     if ((err as FastifyError).validation) {
@@ -55,6 +56,7 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     if (status >= 500) req.log.error({ err }, 'request failed');
     if (status === 503) reply.header('retry-after', '5');
+    if (err instanceof AuthError && err.retryAfterS !== undefined) reply.header('retry-after', String(err.retryAfterS));
     reply.status(status).send({ statusCode: status, code: outCode, error: REASON[status] ?? 'Error', message });
   });
 }

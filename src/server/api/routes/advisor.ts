@@ -29,6 +29,7 @@ const Advice = Type.Object({
 /** docs/advisor.md: recommendations from the hardware and intent, compared with an instance's current settings when one is named. */
 export default async function advisorRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.post('/api/v1/advisor', {
+    config: { access: { role: 'viewer', instance: 'body.instance' }, audit: false },
     schema: {
       tags: ['advisor'],
       summary: 'Configuration recommendations with the reason for each; with `instance`, against its current settings (and its major when not given)',

@@ -5,6 +5,7 @@ import { CollectorSummary, MetricDefSchema } from '../schemas.ts';
 
 export default async function catalogRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/api/v1/catalog', {
+    config: { access: 'user' },
     schema: {
       tags: ['catalog'], summary: 'The metric catalog: collectors and every metric they produce',
       response: { 200: Type.Object({ collectors: Type.Array(CollectorSummary), metrics: Type.Array(MetricDefSchema) }) },

@@ -64,6 +64,7 @@ function titleOf(report: ReturnType<typeof reportOf>): string {
 
 export default async function explainRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.post('/api/v1/explain', {
+    config: { access: 'user', audit: false },
     // Plans of thousands of nodes in JSON run to megabytes.
     bodyLimit: 16 * 1024 * 1024,
     schema: {
@@ -75,6 +76,7 @@ export default async function explainRoutes(app: FastifyInstance, ctx: ApiContex
   }, async (req) => reportOf((req.body as { plan: string }).plan));
 
   app.post('/api/v1/explain/diff', {
+    config: { access: 'user', audit: false },
     bodyLimit: 32 * 1024 * 1024,
     schema: {
       tags: ['explain'], summary: 'Two plans of one query node by node: same, changed, only in one; where the exclusive time moved',
@@ -94,6 +96,7 @@ export default async function explainRoutes(app: FastifyInstance, ctx: ApiContex
 
   const Saved = Type.Object({ id: Type.String(), created_at: Type.Number(), title: Type.String(), query: Type.Union([Type.String(), Type.Null()]) });
   app.post('/api/v1/explain/plans', {
+    config: { access: 'user', audit: 'explain.save' },
     bodyLimit: 16 * 1024 * 1024,
     schema: {
       tags: ['explain'], summary: 'Save a plan in the store; answers its id (an unguessable link: plans are not listed, only who has the link can open one) and analysis',
@@ -108,6 +111,7 @@ export default async function explainRoutes(app: FastifyInstance, ctx: ApiContex
     return { id: saved.id, created_at: saved.created_at, title: saved.title, query: saved.query, report };
   });
   app.get('/api/v1/explain/plans/:id', {
+    config: { access: 'user' },
     schema: {
       tags: ['explain'], summary: 'A saved plan: its text, query and analysis',
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }),

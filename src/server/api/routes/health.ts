@@ -12,6 +12,7 @@ const Health = Type.Object({ status: Type.String(), version: Type.String(), stor
 
 export default async function healthRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/api/v1/health', {
+    config: { access: 'public' },
     schema: {
       tags: ['health'], summary: 'Liveness of the server and its store, and the ingest lag of its keeper',
       response: { 200: Health, 503: Health },

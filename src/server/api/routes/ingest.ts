@@ -49,6 +49,7 @@ export default async function ingestRoutes(app: FastifyInstance, ctx: ApiContext
     { parseAs: 'buffer', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) => done(null, body));
 
   app.post('/api/v1/ingest', {
+    config: { access: 'agent', audit: false },
     schema: {
       tags: ['ingest'], summary: 'Store one envelope or an array of envelopes (JSON or MessagePack); answers after commit',
       consumes: ['application/json', 'application/msgpack'],

@@ -1,17 +1,20 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { can } from '../../auth/index.ts';
 import type { ApiContext } from '../context.ts';
 import { CollectorState, ErrorReply, Instance } from '../schemas.ts';
 
 export default async function instancesRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/api/v1/instances', {
+    config: { access: { role: 'viewer', list: true } },
     schema: {
       tags: ['inventory'], summary: 'Every instance with status, key numbers and sparklines, problems first',
       response: { 200: Type.Object({ instances: Type.Array(Type.Ref(Instance)) }) },
     },
-  }, async () => ({ instances: await ctx.instances.list() }));
+  }, async (req) => ({ instances: (await ctx.instances.list()).filter((i) => can(req.principal!, 'viewer', i.namespace)) }));
 
   app.get('/api/v1/instances/:id', {
+    config: { access: { role: 'viewer', instance: 'params.id' } },
     schema: {
       tags: ['inventory'], summary: 'One instance, its databases and the metrics stored for it',
       params: Type.Object({ id: Type.String() }),

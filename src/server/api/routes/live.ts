@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
+import { can, isSystemAdmin, type Principal } from '../../auth/index.ts';
 import type { ApiContext } from '../context.ts';
 import type { LiveUpdate } from '../../keeper/index.ts';
 
@@ -11,14 +12,41 @@ export default async function liveRoutes(app: FastifyInstance, ctx: ApiContext):
     for (const res of open) res.end();
     open.clear();
   });
+  // Which namespaces each instance and agent serves: an update goes only to those who may see one of them.
+  let owners = new Map<string, Set<string>>();
+  let loadedAt = 0;
+  let loading: Promise<void> | undefined;
+  const load = () => (loading ??= (async () => {
+    const rows = await ctx.store.sql<{ instance: string; agent: string | null; namespace: string }[]>`
+      select i.name as instance, a.name as agent, ns.name as namespace from instances i join clusters c on c.id = i.cluster_id
+        join namespaces ns on ns.id = c.namespace_id left join agents a on a.id = i.agent_id`;
+    const next = new Map<string, Set<string>>();
+    const add = (k: string, ns: string) => { const set = next.get(k); if (set) set.add(ns); else next.set(k, new Set([ns])); };
+    for (const r of rows) { add(`i:${r.instance}`, r.namespace); if (r.agent) add(`a:${r.agent}`, r.namespace); }
+    owners = next;
+    loadedAt = Date.now();
+  })().finally(() => { loading = undefined; }));
+  const visible = async (p: Principal, u: LiveUpdate): Promise<boolean> => {
+    if (isSystemAdmin(p)) return true;
+    const key = u.instance !== undefined ? `i:${u.instance}` : `a:${u.agent}`;
+    // A new instance or agent: read the inventory again (at most every 2 s).
+    if (!owners.has(key) && Date.now() - loadedAt > 2000) await load().catch(() => {});
+    for (const ns of owners.get(key) ?? []) if (can(p, 'viewer', ns)) return true;
+    return false;
+  };
+
   app.get('/api/v1/live', {
+    config: { access: { role: 'viewer', list: true } },
     schema: { tags: ['live'], summary: 'Server-Sent Events stream of committed updates (event name: update)' },
   }, (req, reply) => {
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 3000\n\n');
-    const onUpdate = (u: LiveUpdate) => res.write(`event: update\ndata: ${JSON.stringify(u)}\n\n`);
+    const p = req.principal!;
+    const onUpdate = (u: LiveUpdate) => {
+      visible(p, u).then((ok) => { if (ok && !res.writableEnded) res.write(`event: update\ndata: ${JSON.stringify(u)}\n\n`); }, () => {});
+    };
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     ctx.live.on('update', onUpdate);
     open.add(res);

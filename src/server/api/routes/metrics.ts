@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { latestSamples } from '../../../store/index.ts';
+import { can, isSystemAdmin } from '../../auth/index.ts';
 import type { ApiContext } from '../context.ts';
 import { formatExposition, promLabels, type ExpositionFamily } from '../prometheus.ts';
 import { ErrorReply } from '../schemas.ts';
@@ -17,6 +18,7 @@ const MetricsQuery = Type.Object({
  */
 export default async function metricsRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/metrics', {
+    config: { access: { role: 'viewer', list: true } },
     schema: {
       tags: ['prometheus'],
       summary: 'Newest value of every series, Prometheus text exposition format 0.0.4',
@@ -30,17 +32,18 @@ export default async function metricsRoutes(app: FastifyInstance, ctx: ApiContex
   }, async (req, reply) => {
     const q = req.query as Static<typeof MetricsQuery>;
     const samples = await latestSamples(ctx.store.sql, Date.now() - (q.lookback_s ?? 300) * 1000);
-    const filtered = q.namespace !== undefined || q.instance !== undefined;
-    const keep = (owner: string, namespace: string | null): boolean =>
+    const p = req.principal!;
+    // A system administrator without a filter sees everything; anyone else the instances of their
+    // namespaces, and the hosts those run on.
+    const filtered = q.namespace !== undefined || q.instance !== undefined || !isSystemAdmin(p);
+    const keep = (owner: string, namespace: string | null): boolean => namespace !== null && can(p, 'viewer', namespace) &&
       (q.instance === undefined || owner === q.instance) && (q.namespace === undefined || namespace === q.namespace);
-    // With a filter, the hosts of the chosen instances come along.
     const nodes = new Set<string>();
     if (filtered) {
-      const rows = await ctx.store.sql<{ node: string }[]>`
-        select n.name as node from instances i join clusters c on c.id = i.cluster_id join namespaces ns on ns.id = c.namespace_id
-          join nodes n on n.id = i.node_id
-        where (${q.instance ?? null}::text is null or i.name = ${q.instance ?? null}) and (${q.namespace ?? null}::text is null or ns.name = ${q.namespace ?? null})`;
-      for (const r of rows) nodes.add(r.node);
+      const rows = await ctx.store.sql<{ instance: string; namespace: string; node: string }[]>`
+        select i.name as instance, ns.name as namespace, n.name as node from instances i join clusters c on c.id = i.cluster_id
+          join namespaces ns on ns.id = c.namespace_id join nodes n on n.id = i.node_id`;
+      for (const r of rows) if (keep(r.instance, r.namespace)) nodes.add(r.node);
     }
     const families = new Map<string, ExpositionFamily>();
     for (const s of samples) {

@@ -28,6 +28,7 @@ const Database = Type.Object({
 
 export default async function objectsRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/api/v1/instances/:id/objects', {
+    config: { access: { role: 'viewer', instance: 'params.id' } },
     schema: {
       tags: ['objects'],
       summary: 'Tables and indexes of an instance: sizes, growth, rows, dead rows, maintenance, scans, bloat; invalid and unused indexes per database',

@@ -38,6 +38,7 @@ const BatchQuery = Type.Object({
 
 export default async function seriesRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.post('/api/v1/series/query', {
+    config: { access: { role: 'viewer', instance: 'body.instance' }, audit: false },
     schema: {
       tags: ['series'],
       summary: 'Several series queries of one instance over one window in one request (a chart\'s lines), optionally each offset back in time for comparison',
@@ -76,6 +77,7 @@ export default async function seriesRoutes(app: FastifyInstance, ctx: ApiContext
   });
 
   app.get('/api/v1/series', {
+    config: { access: { role: 'viewer', instance: 'query.instance' } },
     schema: {
       tags: ['series'], summary: 'One metric of one instance over a range, bucketed to at most maxPoints points',
       querystring: SeriesQuery,

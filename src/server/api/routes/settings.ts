@@ -25,6 +25,7 @@ const orNull = (e: SettingEntry | null | undefined) => e ?? null;
 
 export default async function settingsRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/api/v1/instances/:id/settings', {
+    config: { access: { role: 'viewer', instance: 'params.id' } },
     schema: {
       tags: ['settings'],
       summary: 'Every setting of an instance at a moment (pg_settings as the agent read it): value, unit, source and file, pending restart',
@@ -56,6 +57,7 @@ export default async function settingsRoutes(app: FastifyInstance, ctx: ApiConte
   });
 
   app.get('/api/v1/instances/:id/settings/changes', {
+    config: { access: { role: 'viewer', instance: 'params.id' } },
     schema: {
       tags: ['settings'],
       summary: 'Each change of a setting in a window, oldest first, with the value before and after; and the net difference between its two ends',

@@ -55,6 +55,7 @@ function windowOf(q: { from?: string; to?: string }): { from: number; to: number
 
 export default async function statementsRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/api/v1/instances/:id/statements', {
+    config: { access: { role: 'viewer', instance: 'params.id' } },
     schema: {
       tags: ['queries'], summary: 'Top statements of an instance in a window, from pg_stat_statements deltas, with redacted texts',
       params: Type.Object({ id: Type.String() }), querystring: TopQuery,
@@ -81,6 +82,7 @@ export default async function statementsRoutes(app: FastifyInstance, ctx: ApiCon
   });
 
   app.get('/api/v1/instances/:id/statements/:queryid', {
+    config: { access: { role: 'viewer', instance: 'params.id' } },
     schema: {
       tags: ['queries'], summary: "One statement's redacted text and its counters per step over a window",
       params: Type.Object({ id: Type.String(), queryid: QueryId }), querystring: SeriesQuery,
@@ -113,6 +115,7 @@ export default async function statementsRoutes(app: FastifyInstance, ctx: ApiCon
   });
 
   app.get('/api/v1/instances/:id/activity', {
+    config: { access: { role: 'viewer', instance: 'params.id' } },
     schema: {
       tags: ['activity'], summary: 'Wait-event timeline: average sessions per step and group, from sampled pg_stat_activity',
       params: Type.Object({ id: Type.String() }), querystring: ActivityQuery,
@@ -142,6 +145,7 @@ export default async function statementsRoutes(app: FastifyInstance, ctx: ApiCon
   });
 
   app.get('/api/v1/instances/:id/activity/top', {
+    config: { access: { role: 'viewer', instance: 'params.id' } },
     schema: {
       tags: ['activity'], summary: 'The statements with the most sampled active time in a window, with their wait events',
       params: Type.Object({ id: Type.String() }),
@@ -162,6 +166,7 @@ export default async function statementsRoutes(app: FastifyInstance, ctx: ApiCon
     return { instance: inst.name, from, to, statements: await ctx.store.statements.activityTop({ instanceId: inst.id, from, to, limit: q.limit ?? 20 }) };
   });
   app.get('/api/v1/instances/:id/sessions', {
+    config: { access: { role: 'viewer', instance: 'params.id' } },
     schema: {
       tags: ['activity'],
       summary: 'The non-idle sessions at a moment (the newest snapshot at or before it): what each runs and waits for, and who blocks whom',

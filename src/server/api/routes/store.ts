@@ -42,6 +42,7 @@ const SizeReply = Type.Object({
 
 export default async function storeRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/api/v1/store/size', {
+    config: { access: 'admin' },
     schema: {
       tags: ['store'], summary: "The store's size by kind of data, retention, growth per day, forecast and snapshot history",
       querystring: SizeQuery,

@@ -30,6 +30,7 @@ const Slot = Type.Object({
 
 export default async function topologyRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/api/v1/clusters/:namespace/:cluster/topology', {
+    config: { access: { role: 'viewer', namespace: 'params.namespace' } },
     schema: {
       tags: ['topology'],
       summary: "A cluster's members and roles, who streams from whom with what lag, replication slots, and role changes and outages in a window",
