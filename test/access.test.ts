@@ -21,6 +21,7 @@ let alphaCluster: string;
 let planId: string;
 let queryid: string;
 let ingestBody: unknown;
+const adaPassword = newPassword();
 
 const call = (path: string, init: RequestInit & { token?: string } = {}) => {
   const headers: Record<string, string> = { ...(init.headers as Record<string, string> | undefined) };
@@ -50,7 +51,7 @@ before(async () => {
     }
   }
   // A viewer of alpha, with a password of their own and a token limited to alpha.
-  const password = newPassword();
+  const password = adaPassword;
   secrets.push(password);
   const made = await call('/api/v1/users', { method: 'POST', token: await admin(), body: JSON.stringify({ name: 'ada', password, grants: [{ namespace: 'alpha', role: 'viewer' }] }) });
   assert.equal(made.status, 201, await made.clone().text());
@@ -167,6 +168,13 @@ test('every route: 401 without credentials, nothing of another namespace for its
         const s = await signIn(server.url!, name, pw);
         const body = what.endsWith('password') ? { current: pw, next: newPassword() } : e.body;
         ok = await call(e.path, { method, headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, ...(body ? { body: JSON.stringify(body) } : {}) });
+      } else if (what === 'POST /api/v1/users/:id/password') {
+        // A reset revokes the user's tokens: on a throwaway user, not the viewer whose token the walk uses.
+        const res = await call('/api/v1/users', { method: 'POST', token: token.admin, body: JSON.stringify({ name: 'resettable' }) });
+        const made = await res.json() as { user: { id: number }; oneTimePassword: string };
+        secrets.push(made.oneTimePassword);
+        ok = await call(`/api/v1/users/${made.user.id}/password`, { method, token: token.admin, body: '{}' });
+        secrets.push((await ok.clone().json() as { oneTimePassword: string }).oneTimePassword);
       } else if (what === 'DELETE /api/v1/users/:id') {
         const res = await call('/api/v1/users', { method: 'POST', token: token.admin, body: JSON.stringify({ name: 'doomed' }) });
         const made = await res.json() as { user: { id: number }; oneTimePassword: string };
@@ -209,11 +217,20 @@ test('a console change without the CSRF header is refused; a revoked token stops
   assert.equal((await call('/api/v1/auth/me', { token: made.token })).status, 200);
   assert.equal((await call(`/api/v1/tokens/${made.info.id}`, { method: 'DELETE', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf } })).status, 204);
   assert.equal((await call('/api/v1/auth/me', { token: made.token })).status, 401);
+  // An admin's reset of cy's password revokes cy's tokens (someone else may know the password).
+  const kept = await (await call('/api/v1/tokens', { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, body: JSON.stringify({ name: 'kept', scopes: [] }) })).json() as { token: string };
+  secrets.push(kept.token);
+  assert.equal((await call('/api/v1/auth/me', { token: kept.token })).status, 200);
+  const cy = (await (await call('/api/v1/users', { token: await admin() })).json() as { id: number; name: string }[]).find((u) => u.name === 'cy')!;
+  const reset = await (await call(`/api/v1/users/${cy.id}/password`, { method: 'POST', token: await admin(), body: '{}' })).json() as { oneTimePassword: string };
+  secrets.push(reset.oneTimePassword);
+  assert.equal((await call('/api/v1/auth/me', { token: kept.token })).status, 401, 'a reset revokes the tokens');
   // A token never lists its secret, nor its hash.
-  const listed = await (await call('/api/v1/tokens', { headers: { cookie: s.cookie } })).text();
+  const listed = await (await call('/api/v1/tokens?all=true', { token: await admin() })).text();
   assert.ok(!listed.includes(made.token.split('_')[2]) && !/hash/.test(listed), listed);
   // A token cannot reach past its scopes, nor make more than its owner has.
-  const wider = await call('/api/v1/tokens', { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, body: JSON.stringify({ name: 'y', scopes: [{ namespace: 'alpha', role: 'viewer' }] }) });
+  const s2 = await signIn(server.url!, 'ada', adaPassword);
+  const wider = await call('/api/v1/tokens', { method: 'POST', headers: { cookie: s2.cookie, 'x-csrf-token': s2.csrf }, body: JSON.stringify({ name: 'y', scopes: [{ namespace: 'beta', role: 'viewer' }] }) });
   assert.equal(wider.status, 403);
 });
 
@@ -238,9 +255,10 @@ test('password guessing is slowed, then locked out; the right password does not 
   assert.equal(right.status, 429, 'locked: the right password is refused too');
   assert.match(String(right.body.message), /locked until/);
   // An unknown name answers the same way, and is limited too.
-  const unknown: number[] = [];
-  for (let i = 0; i < 6; i++) unknown.push((await signIn(server.url!, 'nosuchuser', `guess-${i}-password`)).status);
-  assert.deepEqual(unknown, [401, 401, 401, 401, 401, 429]);
+  const unknown: string[] = [];
+  for (let i = 0; i < 6; i++) { const r = await signIn(server.url!, 'nosuchuser', `guess-${i}-password`); unknown.push(`${r.status} ${r.body.code}`); }
+  const known = statuses.map((st, i) => `${st} ${i < 4 ? 'PGFLEET_AUTH_FAILED' : 'PGFLEET_AUTH_LOCKED'}`);
+  assert.deepEqual(unknown, known, 'an unknown name answers as a user of the store does');
 });
 
 test('every change is in the audit log with its actor and result; the log cannot be changed', async () => {
@@ -274,7 +292,19 @@ test('every change is in the audit log with its actor and result; the log cannot
 test('no password, token or secret reaches the logs or comes back after creation', async () => {
   const users = await (await call('/api/v1/users', { token: await admin() })).text();
   assert.ok(!/password_hash|argon2/.test(users), 'no password hash in GET /api/v1/users');
+  // A password change: the audit entry says whose, not what.
+  const pw = newPassword();
+  const next = newPassword();
+  secrets.push(pw, next);
+  await call('/api/v1/users', { method: 'POST', token: await admin(), body: JSON.stringify({ name: 'fay', password: pw }) });
+  const s = await signIn(server.url!, 'fay', pw);
+  assert.equal((await call('/api/v1/auth/password', { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, body: JSON.stringify({ current: pw, next }) })).status, 204);
+  const audit = await (await call('/api/v1/audit?limit=1000', { token: await admin() })).text();
+  assert.match(audit, /"action":"password.change","target":"fay"/);
   const text = logs.join('\n');
   assert.ok(logs.length > 0);
-  for (const s of secrets) assert.ok(!text.includes(s), `a secret is in the server's log: ${s.slice(0, 6)}…`);
+  for (const x of secrets) {
+    assert.ok(!text.includes(x), `a secret is in the server's log: ${x.slice(0, 6)}…`);
+    assert.ok(!audit.includes(x), `a secret is in the audit log: ${x.slice(0, 6)}…`);
+  }
 });

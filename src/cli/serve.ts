@@ -20,6 +20,7 @@ export const ServeConfig = Type.Object({
   ingest_token: Type.String({ default: '' }),
   tls_cert: Type.String({ default: '' }),
   tls_key: Type.String({ default: '' }),
+  trust_proxy: Type.Array(Type.String(), { default: [] }),
 }, { additionalProperties: false });
 export type ServeConfig = Static<typeof ServeConfig>;
 
@@ -34,6 +35,7 @@ export const SERVE_FIELDS: FieldSpec[] = [
   { key: 'rollup_1h_days', flag: 'rollup-1h-days', env: 'PGFLEET_ROLLUP_1H_DAYS', type: 'number', description: 'days of 1-hour rollups kept' },
   { key: 'ingest_token', flag: 'ingest-token', env: 'PGFLEET_INGEST_TOKEN', type: 'string', description: 'bearer token agents must send to POST /api/v1/ingest (pgfleet agent --token)' },
   { key: 'tls_cert', flag: 'tls-cert', env: 'PGFLEET_TLS_CERT', type: 'string', description: 'PEM certificate: serve HTTPS (with --tls-key)' },
+  { key: 'trust_proxy', flag: 'trust-proxy', env: 'PGFLEET_TRUST_PROXY', type: 'list', description: 'addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto to believe (client address for sign-in limits and the audit log; Secure cookies)' },
   { key: 'tls_key', flag: 'tls-key', env: 'PGFLEET_TLS_KEY', type: 'string', description: 'PEM private key of --tls-cert' },
   { key: 'ack_wait_s', flag: 'ack-wait-s', env: 'PGFLEET_ACK_WAIT_S', type: 'number', description: 'seconds before an unacked message is redelivered (when the consumer is created)' },
   { key: 'consumer_stall_s', flag: 'consumer-stall-s', env: 'PGFLEET_CONSUMER_STALL_S', type: 'number', description: 'a consumer that delivers nothing this long while messages wait for it is created again (0: never)' },
@@ -54,6 +56,7 @@ export async function runServe(cfg: ServeConfig): Promise<() => Promise<void>> {
     webDir: cfg.web_dir, retentionDays: cfg.retention_days, rollup1mDays: cfg.rollup_1m_days, rollup1hDays: cfg.rollup_1h_days, catalogDirs: cfg.catalog_dir, ackWaitS: cfg.ack_wait_s, consumerStallS: cfg.consumer_stall_s, log: logLine,
     ingestToken: cfg.ingest_token,
     tls: cfg.tls_cert ? { certFile: cfg.tls_cert, keyFile: cfg.tls_key } : undefined,
+    ...(cfg.trust_proxy.length ? { trustProxy: cfg.trust_proxy, secureCookies: true } : {}),
   });
   logLine('info', `pgfleet serve (${cfg.role}) started${server.url ? ` at ${server.url}` : ''}`);
   // Shown once, on the terminal (not the log): the password only serves to choose a new one.

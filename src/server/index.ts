@@ -43,6 +43,8 @@ export interface ServerOptions {
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
   /** A directory (LDAP) that checks passwords and gives roles from groups. */
   directory?: Directory;
+  /** Reverse proxies (addresses, CIDRs) whose X-Forwarded-For gives the client's address. */
+  trustProxy?: string[];
   /** Session cookies carry Secure (default: when the API speaks TLS; set it behind a TLS proxy). */
   secureCookies?: boolean;
 }
@@ -119,7 +121,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         series, instances: new InstancesService(store, series), objects: new ObjectsService(store, series), topology: new TopologyService(store), collectors, metrics, live: liveHub.hub,
         ingestToken: opts.ingestToken || undefined,
       }, {
-        webDir: opts.webDir, logger: opts.logger,
+        webDir: opts.webDir, logger: opts.logger, trustProxy: opts.trustProxy,
         tls: opts.tls ? { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) } : undefined,
       });
       await app.listen({ host: opts.host, port: opts.port });

@@ -114,9 +114,13 @@ export class AccessStore {
   /** Counts a failed login; locks the user for lockMs once `maxFailures` follow each other. Returns the lock's end, if locked. */
   async loginFailed(id: number, maxFailures: number, lockMs: number): Promise<number | null> {
     const [r] = await this.sql<{ locked_until: Date | null }[]>`
-      update users set failed_logins = failed_logins + 1,
-        locked_until = case when failed_logins + 1 >= ${maxFailures} then now() + make_interval(secs => ${lockMs / 1000}) else locked_until end
-      where id = ${id} returning locked_until`;
+      with f as (
+        -- A lock that has run out starts the count again: one failure after it does not lock at once.
+        select id, case when locked_until is not null and locked_until <= now() then 1 else failed_logins + 1 end as n from users where id = ${id}
+      )
+      update users u set failed_logins = f.n,
+        locked_until = case when f.n >= ${maxFailures} then now() + make_interval(secs => ${lockMs / 1000}) else null end
+      from f where u.id = f.id returning u.locked_until`;
     return ms(r?.locked_until ?? null);
   }
 
@@ -173,6 +177,10 @@ export class AccessStore {
 
   async revokeToken(id: number): Promise<boolean> {
     return (await this.sql`update api_tokens set revoked_at = now() where id = ${id} and revoked_at is null`).count > 0;
+  }
+
+  async revokeTokensOf(userId: number): Promise<number> {
+    return (await this.sql`update api_tokens set revoked_at = now() where user_id = ${userId} and revoked_at is null`).count;
   }
 
   async tokenUsed(id: number): Promise<void> {

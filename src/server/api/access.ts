@@ -47,16 +47,20 @@ export function cookieOf(req: FastifyRequest, name: string): string | undefined 
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      // A malformed value is no session (and no reason for a 500).
+      try { return decodeURIComponent(part.slice(eq + 1).trim()); } catch { return undefined; }
+    }
   }
   return undefined;
 }
 
-/** Keys whose values never go to the audit log. */
-const SECRET_KEY = /pass|secret|token|key/i;
+/** Keys whose values never go to the audit log (routes whose bodies are all secret set their own detail). */
+const SECRET_KEY = /pass|secret|token|key|credential|current|next/i;
 
 function withoutSecrets(v: unknown, depth = 0): unknown {
-  if (depth > 4 || v === null || typeof v !== 'object') return typeof v === 'string' && v.length > 200 ? `${v.slice(0, 200)}…` : v;
+  if (v === null || typeof v !== 'object') return typeof v === 'string' && v.length > 200 ? `${v.slice(0, 200)}…` : v;
+  if (depth > 4) return '(truncated)';
   if (Array.isArray(v)) return v.slice(0, 20).map((x) => withoutSecrets(x, depth + 1));
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_KEY.test(k) ? '(hidden)' : withoutSecrets(x, depth + 1)]));
 }
@@ -81,7 +85,7 @@ export function installAccess(app: FastifyInstance, deps: { auth: AuthService; s
     const authz = req.headers.authorization;
     if (authz?.startsWith('Bearer ')) {
       req.principal = await auth.fromToken(authz.slice(7).trim());
-      if (!req.principal) throw new AuthError('PGFLEET_AUTH_REQUIRED', 'the API token is unknown, expired or revoked');
+      if (!req.principal && access !== 'public') throw new AuthError('PGFLEET_AUTH_REQUIRED', 'the API token is unknown, expired or revoked');
     } else {
       const sid = cookieOf(req, SESSION_COOKIE);
       if (sid) req.principal = await auth.fromSession(sid);
@@ -106,7 +110,8 @@ export function installAccess(app: FastifyInstance, deps: { auth: AuthService; s
     const namespace = 'namespace' in access ? (req.params as Record<string, string>).namespace : await namespaceOfInstance(req, access.instance);
     // An unknown instance: the route answers 404 (an absent optional one: nothing to check).
     if (namespace === undefined) return;
-    if (!can(p, access.role, namespace)) throw new AuthError('PGFLEET_AUTH_FORBIDDEN', `you are not ${access.role} of namespace ${namespace}`);
+    // The message names neither the namespace nor whether it exists beyond what the caller asked.
+    if (!can(p, access.role, namespace)) throw new AuthError('PGFLEET_AUTH_FORBIDDEN', `you need the ${access.role} role in this ${'namespace' in access ? 'namespace' : "instance's namespace"}`);
     req.audit = { ...req.audit, namespace };
   });
 

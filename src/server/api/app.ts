@@ -29,6 +29,8 @@ export interface ApiOptions {
   /** Folder of the built console (web/dist); the console is not served when absent. */
   webDir?: string;
   logger?: FastifyServerOptions['logger'];
+  /** Reverse proxies whose X-Forwarded-For to believe (req.ip: the sign-in limits, the audit log). */
+  trustProxy?: string[];
   /** PEM certificate and key: serve HTTPS. */
   tls?: { cert: Buffer; key: Buffer };
 }
@@ -38,6 +40,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   const app = Fastify({
     logger: opts.logger ?? false,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+    ...(opts.trustProxy?.length ? { trustProxy: opts.trustProxy } : {}),
     ...(opts.tls ? { https: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
   }) as unknown as FastifyInstance;
   installErrorHandler(app);

@@ -1,7 +1,7 @@
 // Sign-in, sessions and API tokens over the store: the policy (lockout, slowing, expiry) lives here.
 import type { Grant, Store, UserRow } from '../../store/index.ts';
 import { AuthError } from './errors.ts';
-import { LoginLimiter } from './login-limiter.ts';
+import { LoginLimiter, lockedError } from './login-limiter.ts';
 import type { Principal } from './principal.ts';
 import { withinGrants } from './principal.ts';
 import { decoyHash, hashPassword, newApiToken, oneTimePassword, parseApiToken, passwordProblem, randomSecret, sameHash, sha256, verifyPassword } from './secrets.ts';
@@ -57,11 +57,8 @@ export class AuthService {
   /** Checks a name and password; slowed per address, locked per user after repeated failures. */
   async login(name: string, password: string, ip: string): Promise<LoginResult> {
     let user = await this.store.access.userByName(name);
-    if (!user?.locked_until || user.locked_until <= Date.now()) this.limiter.check(ip, name);
-    if (user?.locked_until && user.locked_until > Date.now()) {
-      this.limiter.failed(ip, name);
-      throw new AuthError('PGFLEET_AUTH_LOCKED', `too many failed logins: signing in as ${name} is locked until ${new Date(user.locked_until).toISOString()}`, { retryAfterS: Math.ceil((user.locked_until - Date.now()) / 1000) });
-    }
+    this.limiter.check(ip, name, user !== undefined);
+    if (user?.locked_until && user.locked_until > Date.now()) throw lockedError(name, user.locked_until);
     const local = !user || user.source === 'local';
     let ok = false;
     if (local) {
@@ -77,15 +74,15 @@ export class AuthService {
       }
     }
     if (!ok || !user || user.disabled) {
-      const delayMs = this.limiter.failed(ip, name);
-      if (user && !user.disabled) {
-        const lockedUntil = await this.store.access.loginFailed(user.id, this.maxFailures, this.lockMs);
-        if (lockedUntil) throw new AuthError('PGFLEET_AUTH_LOCKED', `too many failed logins: signing in as ${name} is locked until ${new Date(lockedUntil).toISOString()}`, { retryAfterS: Math.ceil((lockedUntil - Date.now()) / 1000) });
-      }
+      // The same path for a user of the store and an unknown name: the wait, then the lock at the fifth failure.
+      const known = user !== undefined && !user.disabled;
+      const { delayMs, lockedUntil: nameLock } = this.limiter.failed(ip, name, known);
+      const lockedUntil = known ? await this.store.access.loginFailed(user!.id, this.maxFailures, this.lockMs) : nameLock;
       await new Promise((r) => setTimeout(r, delayMs));
+      if (lockedUntil) throw lockedError(name, lockedUntil);
       throw new AuthError('PGFLEET_AUTH_FAILED', 'wrong user name or password');
     }
-    this.limiter.succeeded(ip, name);
+    this.limiter.succeeded(ip);
     await this.store.access.loginSucceeded(user.id);
     const sessionId = randomSecret();
     const csrf = randomSecret();
@@ -118,7 +115,8 @@ export class AuthService {
     const t = await this.store.access.tokenByPrefix(parsed.prefix);
     if (!t || !sameHash(t.hash, parsed.hash) || t.revoked_at !== null || t.expires_at <= Date.now()) return undefined;
     const user = await this.store.access.userById(t.user_id);
-    if (!user || user.disabled) return undefined;
+    // A user who must choose a new password (after a reset) acts through no token meanwhile.
+    if (!user || user.disabled || user.must_change_password) return undefined;
     if (t.last_used_at === null || Date.now() - t.last_used_at > 60_000) await this.store.access.tokenUsed(t.id);
     return { ...principalOf(user, {}), kind: 'token', tokenScopes: t.scopes, tokenAdmin: t.system_admin, tokenId: t.id, tokenPrefix: t.prefix, mustChangePassword: false };
   }
@@ -146,6 +144,8 @@ export class AuthService {
     const problem = password === undefined ? undefined : passwordProblem(password, user.name);
     if (problem) throw new AuthError('PGFLEET_AUTH_BAD_REQUEST', problem);
     await this.store.access.setPassword(user.id, await hashPassword(chosen), true);
+    // A reset is often because someone else knows the password: their tokens go too.
+    await this.store.access.revokeTokensOf(user.id);
     return password === undefined ? chosen : undefined;
   }
 

@@ -34,10 +34,10 @@ export default async function authRoutes(app: FastifyInstance, ctx: ApiContext):
     },
   }, async (req, reply) => {
     const { name, password } = req.body as { name: string; password: string };
-    req.audit = { actor: name };
+    req.audit = { actor: name, target: name, detail: {} };
     const r = await ctx.auth.login(name, password, req.ip);
     req.principal = r.principal;
-    req.audit = { target: name };
+    req.audit = { target: name, detail: {} };
     reply.header('set-cookie', sessionCookies(r.sessionId, r.csrf, ctx.secureCookies, maxAgeS));
     return { user: me(r.principal), csrf: r.csrf };
   });
@@ -65,8 +65,9 @@ export default async function authRoutes(app: FastifyInstance, ctx: ApiContext):
     },
   }, async (req, reply) => {
     const { current, next } = req.body as { current: string; next: string };
+    // Both fields are secrets: the audit entry says only whose password it was.
+    req.audit = { target: req.principal!.name, detail: {} };
     await ctx.auth.changePassword(req.principal!, current, next);
-    req.audit = { target: req.principal!.name };
     reply.header('set-cookie', clearedCookies(ctx.secureCookies));
     return reply.status(204).send();
   });
