@@ -149,6 +149,10 @@ export class AccessStore {
     await this.sql`delete from sessions where id_hash = ${idHash}`;
   }
 
+  async endSessionsOf(userId: number): Promise<void> {
+    await this.sql`delete from sessions where user_id = ${userId}`;
+  }
+
   async deleteExpiredSessions(): Promise<number> {
     return (await this.sql`delete from sessions where expires_at <= now()`).count;
   }

@@ -7,3 +7,4 @@ export * from './chromium.ts';
 export * from './replication.ts';
 export * from './inproc-agent.ts';
 export * from './auth.ts';
+export * from './ldap.ts';

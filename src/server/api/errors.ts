@@ -48,7 +48,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       status = 400;
       outCode = 'PGFLEET_API_BAD_PARAM';
       message = `invalid ${(err as FastifyError).validationContext ?? 'request'}: ${describeValidation((err as FastifyError).validation!, err.message)}`;
-    } else if (isTransientError(err)) {
+    } else if (!(err instanceof AuthError) && !(err instanceof ApiError) && isTransientError(err)) {
+      // (An error of ours that only carries a connection error as its cause, such as the directory's, keeps its own code.)
       // The store is down or overloaded: say so, and that trying again later can work.
       status = 503;
       outCode = 'PGFLEET_STORE_UNAVAILABLE';

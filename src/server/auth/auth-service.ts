@@ -66,6 +66,12 @@ export class AuthService {
     }
     if (!ok && this.opts.directory && (!user || user.source === 'ldap')) {
       const found = await this.opts.directory.authenticate(name, password);
+      if (found && !found.isAdmin && found.grants.length === 0) {
+        // The right password, but in no group pgfleet maps: whatever the user had is taken away now.
+        if (user) { await this.syncDirectoryUser(user, found); await this.store.access.endSessionsOf(user.id); await this.store.access.revokeTokensOf(user.id); }
+        this.limiter.succeeded(ip);
+        throw new AuthError('PGFLEET_AUTH_NO_ROLE', `${name} is in no directory group that gives a role in pgfleet: ask an administrator`);
+      }
       if (found) {
         user = user
           ? await this.syncDirectoryUser(user, found)

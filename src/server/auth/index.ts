@@ -4,3 +4,4 @@ export * from './principal.ts';
 export { AuthService, type AuthOptions, type Directory, type LoginResult } from './auth-service.ts';
 export { LoginLimiter } from './login-limiter.ts';
 export { oneTimePassword, passwordProblem } from './secrets.ts';
+export { LdapDirectory, parseGroupMapping, escapeFilter, type LdapOptions, type GroupMapping } from './ldap-directory.ts';
