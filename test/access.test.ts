@@ -3,6 +3,7 @@
 // password guessing is slowed and locked out; secrets never come back nor reach the logs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createUser } from '@nats-io/nkeys';
 import { loadCatalog } from '../src/catalog/index.ts';
 import { encodeEnvelope } from '../src/protocol/index.ts';
 import { FleetSimulator } from '../src/simulate/index.ts';
@@ -13,6 +14,8 @@ let pg: TestPostgres;
 let server: RunningServer;
 const logs: string[] = [];
 const INGEST_TOKEN = 'ingest-secret-for-the-access-test';
+/** A public NKEY, for the NATS authorization route. */
+const KEEPER_NKEY = createUser().getPublicKey();
 /** Every secret the test makes or sees after the first admin's: none may reach the logs. */
 const secrets: string[] = [INGEST_TOKEN];
 let alphaViewer: string; // token of a viewer of namespace alpha
@@ -107,6 +110,13 @@ function example(method: string, path: string): { path: string; body?: unknown; 
     'POST /api/v1/users/:id/password': { who: 'admin', path: `/api/v1/users/${alphaViewerId}/password`, body: {} },
     'DELETE /api/v1/users/:id': { who: 'admin' },
     'GET /api/v1/audit': { who: 'admin' },
+    'POST /api/v1/enrollment-tokens': { who: 'admin', body: { namespace: 'alpha' } },
+    'GET /api/v1/enrollment-tokens': { who: 'viewer' },
+    'DELETE /api/v1/enrollment-tokens/:id': { who: 'user' },
+    'POST /api/v1/agents/enroll': { who: 'public', body: { token: 'pge_AAAAAAAA_' + 'A'.repeat(43), agent: 'nobody' } },
+    'GET /api/v1/agents': { who: 'viewer' },
+    'DELETE /api/v1/agents/:id/credential': { who: 'user' },
+    'GET /api/v1/nats/authorization': { who: 'admin', path: `/api/v1/nats/authorization?keeperNkey=${KEEPER_NKEY}` },
   };
   const key = `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
   if (key.startsWith('GET /api/v1/instances/:id')) return { who: 'viewer', path: fill(key.slice(4)).replace(':id', inst) };
@@ -175,6 +185,17 @@ test('every route: 401 without credentials, nothing of another namespace for its
         secrets.push(made.oneTimePassword);
         ok = await call(`/api/v1/users/${made.user.id}/password`, { method, token: token.admin, body: '{}' });
         secrets.push((await ok.clone().json() as { oneTimePassword: string }).oneTimePassword);
+      } else if (what === 'DELETE /api/v1/enrollment-tokens/:id' || what === 'DELETE /api/v1/agents/:id/credential') {
+        // An enrollment token of alpha (and an agent enrolled with it), revoked by the system administrator.
+        const made = await (await call('/api/v1/enrollment-tokens', { method: 'POST', token: token.admin, body: JSON.stringify({ namespace: 'alpha' }) })).json() as { token: string; id: number };
+        secrets.push(made.token);
+        if (what.includes('enrollment')) ok = await call(`/api/v1/enrollment-tokens/${made.id}`, { method, token: token.admin });
+        else {
+          const agent = `walker-${Math.random().toString(36).slice(2, 8)}`;
+          const enrolled = await (await call('/api/v1/agents/enroll', { method: 'POST', body: JSON.stringify({ token: made.token, agent }) })).json() as { credential: string };
+          secrets.push(enrolled.credential);
+          ok = await call(`/api/v1/agents/${agent}/credential`, { method, token: token.admin });
+        }
       } else if (what === 'DELETE /api/v1/users/:id') {
         const res = await call('/api/v1/users', { method: 'POST', token: token.admin, body: JSON.stringify({ name: 'doomed' }) });
         const made = await res.json() as { user: { id: number }; oneTimePassword: string };

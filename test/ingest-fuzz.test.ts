@@ -10,6 +10,9 @@ import { arrayItems, decodeValue, MAX_MESSAGE_BYTES, MESSAGE_TYPES, ProtocolErro
 import { Keeper } from '../src/server/keeper/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
 import { startTestPostgres, type TestPostgres } from './harness/index.ts';
+
+/** A trusted forwarder's token: these tests send for many made-up agents. */
+const INGEST_TOKEN = 'test-ingest-token';
 import { encodeValue, mutateBytes, mutateJsonText, mutateValue, randomBytes, randomJsonish, Rand, validEnvelope } from './harness/fuzz.ts';
 
 const RETENTION_MS = 7 * 86_400_000;
@@ -25,7 +28,7 @@ let server: RunningServer;
 before(async () => {
   // Deadlocks (none expected: see the deadlock test) are found after deadlock_timeout, 1 s by default.
   store = await startTestPostgres(18, { deadlock_timeout: '50ms' });
-  server = await startServer({ role: 'api', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: RETENTION_MS / 86_400_000 });
+  server = await startServer({ role: 'api', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: RETENTION_MS / 86_400_000, ingestToken: INGEST_TOKEN });
 });
 after(async () => { await server?.stop(); await store?.destroy(); });
 
@@ -111,7 +114,7 @@ async function send(req: Req, retry: Envelope[]): Promise<void> {
   stats.requests++;
   stats.messages += req.messages;
   const res = await fetch(`${server.url}/api/v1/ingest`, {
-    method: 'POST', headers: req.contentType === undefined ? {} : { 'content-type': req.contentType }, body: req.body as BodyInit | undefined,
+    method: 'POST', headers: { authorization: `Bearer ${INGEST_TOKEN}`, ...(req.contentType === undefined ? {} : { 'content-type': req.contentType }) }, body: req.body as BodyInit | undefined,
   });
   const text = await res.text();
   const what = `${req.what} → ${res.status} ${text.slice(0, 600)}`;
@@ -397,7 +400,7 @@ test('concurrent arrays that share agents and instances do not deadlock in the s
     const agents = c % 2 ? ['dl-a', 'dl-b', 'dl-c'] : ['dl-c', 'dl-b', 'dl-a'];
     for (let k = 0; k < 10; k++) {
       const res = await fetch(`${server.url}/api/v1/ingest`, {
-        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(agents.flatMap((a) => agentMessages(a, next, `SELECT ${c}`))),
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` }, body: JSON.stringify(agents.flatMap((a) => agentMessages(a, next, `SELECT ${c}`))),
       });
       statuses.push(res.status);
       await res.text();
@@ -425,7 +428,7 @@ test('statements messages that repeat a query text are stored, the last text kep
   const now = Date.now();
   const answers: string[] = [];
   const post = async (body: unknown) => {
-    const res = await fetch(`${server.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${server.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` }, body: JSON.stringify(body) });
     answers.push(`${res.status} ${await res.text()}`);
   };
   // One message listing a text twice.

@@ -1,6 +1,7 @@
 // HTTPS ingest (POST /api/v1/ingest): the same envelopes as on NATS; bad input gets a 400 and stores nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { encode as pack } from '@msgpack/msgpack';
 import { encodeEnvelope, INT4_MAX, MAX_MESSAGE_BYTES, type Envelope } from '../src/protocol/index.ts';
 import { IngestRefusedError } from '../src/server/keeper/index.ts';
@@ -11,10 +12,12 @@ import { runPgfleet, startTestPostgres, tempDir, waitFor, type TestPostgres, adm
 
 let store: TestPostgres;
 let server: RunningServer;
+/** A trusted forwarder's token: these tests send for made-up agents. */
+const INGEST_TOKEN = 'test-ingest-token';
 
 before(async () => {
   store = await startTestPostgres(18);
-  server = await startServer({ role: 'api', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7 });
+  server = await startServer({ role: 'api', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7, ingestToken: INGEST_TOKEN });
 });
 after(async () => { await server?.stop(); await store?.destroy(); });
 
@@ -24,7 +27,7 @@ const metrics = (seq: number, v = 42): Envelope => ({
 });
 
 async function post(body: BodyInit, type = 'application/json') {
-  const res = await fetch(`${server.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': type }, body });
+  const res = await fetch(`${server.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': type, authorization: `Bearer ${INGEST_TOKEN}` }, body });
   return { status: res.status, body: await res.json() as { message?: string; accepted?: number; duplicates?: number } };
 }
 
@@ -226,7 +229,18 @@ test('the live stream announces committed updates', async () => {
 test('pgfleet agent --server sends over HTTPS ingest', async () => {
   const target = await startTestPostgres(14);
   const dir = tempDir();
-  const agent = runPgfleet(['agent', '--server', server.url!, '--target', `httpagent-1=${target.url}`, '--spool-dir', join(dir.path, 'spool'),
+  // The agent enrolls in namespace edge and sends with its own credential.
+  const made = await (await adminFetch(server, '/api/v1/enrollment-tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespace: 'edge', uses: 1 }) })).json() as { token: string };
+  const enroll = runPgfleet(['enroll', '--server', server.url!, '--token', made.token, '--id', 'edge-agent', '--dir', join(dir.path, 'keys')]);
+  assert.equal(await new Promise<number | null>((r) => enroll.child.once('exit', (c) => r(c))), 0, enroll.output());
+  assert.match(enroll.output(), /enrolled edge-agent in namespace edge/);
+  const credentialFile = join(dir.path, 'keys', 'edge-agent.credential');
+  assert.equal(statSync(credentialFile).mode & 0o777, 0o600, 'the credential is readable by its owner only');
+  assert.equal(statSync(join(dir.path, 'keys', 'edge-agent.nk')).mode & 0o777, 0o600);
+  // Enrolled once: a second enrollment of the same id is refused (the token allowed one use anyway).
+  const again = runPgfleet(['enroll', '--server', server.url!, '--token', made.token, '--id', 'edge-agent', '--dir', join(dir.path, 'keys2')]);
+  assert.equal(await new Promise<number | null>((r) => again.child.once('exit', (c) => r(c))), 1);
+  const agent = runPgfleet(['agent', '--server', server.url!, '--id', 'edge-agent', '--token-file', credentialFile, '--target', `httpagent-1=${target.url}`, '--spool-dir', join(dir.path, 'spool'),
     '--max-interval-s', '1', '--namespace', 'edge', '--no-node-metrics']);
   try {
     type List = { instances: { id: string; namespace: string; version_num: number; status: string }[] };

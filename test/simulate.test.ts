@@ -51,17 +51,18 @@ test('simulate --agents 3 --speed 20 through JetStream: the keeper stores every 
 test('simulate --http posts to the ingest endpoint, and SIGTERM stops it cleanly with a summary', async () => {
   const store = await startTestPostgres(18);
   cleanup.push(() => store.destroy());
-  const server = await startServer({ role: 'api', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7 });
+  // The simulator sends for many agents: the server's forwarder token.
+  const server = await startServer({ role: 'api', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7, ingestToken: 'sim-token' });
   cleanup.push(() => server.stop());
 
-  const { code, summary } = await simulate(['--agents', '2', '--prefix', 'web', '--duration-s', '2', '--speed', '30', '--http', server.url!, '--inflight', '16']);
+  const { code, summary } = await simulate(['--agents', '2', '--prefix', 'web', '--duration-s', '2', '--speed', '30', '--http', server.url!, '--token', 'sim-token', '--inflight', '16']);
   assert.equal(code, 0);
   assert.equal(summary.sent, summary.generated);
   const count = async () => (await server.store.sql`select count(*)::int as n from ingested`)[0].n as number;
   assert.equal(await count(), summary.sent, 'HTTP answers after commit');
 
   // No --duration-s: it runs until a signal, then says what it sent.
-  const proc = runPgfleet(['simulate', '--agents', '2', '--prefix', 'sig', '--speed', '30', '--http', server.url!]);
+  const proc = runPgfleet(['simulate', '--agents', '2', '--prefix', 'sig', '--speed', '30', '--http', server.url!, '--token', 'sim-token']);
   cleanup.push(() => proc.stop());
   await proc.waitForOutput(/pgfleet simulate: 2 agents/);
   await waitFor('some messages sent', async () => (await count()) > summary.sent + 20, 30_000);

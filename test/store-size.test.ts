@@ -8,13 +8,16 @@ import { Worker } from '../src/server/worker/index.ts';
 import { DAY_MS, STORE_KINDS, type StoreSizeReport } from '../src/store/index.ts';
 import { startTestPostgres, type TestPostgres, adminFetch } from './harness/index.ts';
 
+/** A trusted forwarder's token: these tests send for many made-up agents. */
+const INGEST_TOKEN = 'test-ingest-token';
+
 let pg: TestPostgres;
 let server: RunningServer;
 
 before(async () => {
   // Autovacuum would add visibility-map forks between two measurements.
   pg = await startTestPostgres(18, { autovacuum: 'off' });
-  server = await startServer({ role: 'api', storeUrl: pg.url, host: '127.0.0.1', port: 0, retentionDays: 7 });
+  server = await startServer({ role: 'api', storeUrl: pg.url, host: '127.0.0.1', port: 0, retentionDays: 7, ingestToken: INGEST_TOKEN });
 });
 after(async () => { await server?.stop(); await pg?.destroy(); });
 
@@ -57,7 +60,7 @@ test('after ingest and a worker run, sizes by kind match the catalog and one sna
   const ts0 = Date.now() - 60_000;
   const batch = envelopes(100, ts0);
   for (let i = 0; i < batch.length; i += 200) {
-    const res = await fetch(`${server.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch.slice(i, i + 200)) });
+    const res = await fetch(`${server.url}/api/v1/ingest`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${INGEST_TOKEN}` }, body: JSON.stringify(batch.slice(i, i + 200)) });
     assert.equal(res.status, 200, await res.text());
   }
   await new Worker(server.store, { retentionDays: 7 }).runAll(Date.now());

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { hostname } from 'node:os';
 import { Agent, HttpTransport, NatsTransport, NoopTransport, type TargetConfig, type Transport } from '../agent/index.ts';
@@ -19,8 +20,10 @@ export const AgentConfig = Type.Object({
   instance: Type.String({ default: '' }),
   nats: Type.Array(Type.String({ pattern: '^(nats|tls)://' }), { default: [] }),
   nats_creds: Type.String({ default: '' }),
+  nats_nkey_file: Type.String({ default: '' }),
   server: Type.String({ default: '' }),
   token: Type.String({ default: '' }),
+  token_file: Type.String({ default: '' }),
   dry_run: Type.Boolean({ default: false }),
   preset: Type.Union(PRESETS.map((p) => Type.Literal(p)), { default: 'standard' }),
   catalog_dir: Type.Array(Type.String(), { default: [] }),
@@ -48,8 +51,10 @@ export const AGENT_FIELDS: FieldSpec[] = [
   { key: 'instance', flag: 'instance', env: 'PGFLEET_INSTANCE', type: 'string', description: 'instance name when the target comes from PG* variables' },
   { key: 'nats', flag: 'nats', env: 'PGFLEET_NATS_URL', type: 'list', description: 'NATS servers: send through JetStream' },
   { key: 'nats_creds', flag: 'nats-creds', env: 'PGFLEET_NATS_CREDS', type: 'string', description: 'NATS credentials file' },
+  { key: 'nats_nkey_file', flag: 'nats-nkey-file', env: 'PGFLEET_NATS_NKEY_FILE', type: 'string', description: "file with the agent's NKEY seed (its public key given at enrollment; pgfleet's NATS authorization)" },
   { key: 'server', flag: 'server', env: 'PGFLEET_SERVER_URL', type: 'string', description: 'server URL: send over HTTPS instead of NATS' },
-  { key: 'token', flag: 'token', env: 'PGFLEET_TOKEN', type: 'string', description: 'ingest token for --server' },
+  { key: 'token', flag: 'token', env: 'PGFLEET_TOKEN', type: 'string', description: "the agent's credential (pgfleet enroll) or the server's ingest token, for --server" },
+  { key: 'token_file', flag: 'token-file', env: 'PGFLEET_TOKEN_FILE', type: 'string', description: 'file holding it (pgfleet enroll writes <id>.credential): keeps it off the command line' },
   { key: 'dry_run', flag: 'dry-run', type: 'boolean', description: 'collect but send nothing' },
   { key: 'preset', flag: 'preset', env: 'PGFLEET_PRESET', type: 'string', description: 'minimal | standard | exhaustive' },
   { key: 'catalog_dir', flag: 'catalog-dir', env: 'PGFLEET_CATALOG_DIR', type: 'list', description: 'folders of extra collector YAML files' },
@@ -135,8 +140,8 @@ export async function runAgent(cfg: AgentConfig, env: NodeJS.ProcessEnv): Promis
   const id = cfg.id || `agent-${node.replace(/[^A-Za-z0-9_-]/g, '-')}`;
   let transport: Transport;
   if (cfg.dry_run) transport = new NoopTransport((bytes) => process.stdout.write(`${describeMessage(decodeEnvelope(bytes))}\n`));
-  else if (cfg.server) transport = new HttpTransport({ url: cfg.server, token: cfg.token || undefined });
-  else transport = await NatsTransport.connect({ servers: cfg.nats, credsFile: cfg.nats_creds || undefined, name: id });
+  else if (cfg.server) transport = new HttpTransport({ url: cfg.server, token: (cfg.token_file ? readFileSync(cfg.token_file, 'utf8').trim() : cfg.token) || undefined });
+  else transport = await NatsTransport.connect({ servers: cfg.nats, credsFile: cfg.nats_creds || undefined, nkeyFile: cfg.nats_nkey_file || undefined, inboxPrefix: `_INBOX_${id}`, name: id });
   const agent = new Agent({
     id, namespace: cfg.namespace, node, targets, pgbouncers: pgbouncersOf(cfg), preset: cfg.preset, catalogDirs: cfg.catalog_dir,
     spoolDir: cfg.spool_dir, spoolMaxBytes: cfg.spool_max_mb * 1024 * 1024,

@@ -14,6 +14,10 @@ const COMMANDS: Record<string, Command | CommandGroup> = {
     kind: 'service', summary: 'collect metrics from PostgreSQL instances and this host, and send them',
     load: async () => { const m = await import('./agent.ts'); return { schema: m.AgentConfig, fields: m.AGENT_FIELDS, run: m.runAgent as ServiceRun }; },
   },
+  enroll: {
+    kind: 'once', summary: "register this agent with a namespace's enrollment token: its own credential and NATS key",
+    load: async () => { const m = await import('./enroll.ts'); return { schema: m.EnrollConfig, fields: m.ENROLL_FIELDS, run: m.runEnroll as OnceRun }; },
+  },
   serve: {
     kind: 'service', summary: 'run the server: api, keeper, worker',
     load: async () => { const m = await import('./serve.ts'); return { schema: m.ServeConfig, fields: m.SERVE_FIELDS, run: m.runServe as ServiceRun }; },

@@ -10,6 +10,13 @@ export function ingestSubject(namespace: string, agent: string, type: string): s
   return `${INGEST_PREFIX}.${namespace}.${agent}.${type}`;
 }
 
+/** The namespace and agent of an ingest subject (what NATS authorized the publisher for), or undefined. */
+export function parseIngestSubject(subject: string): { namespace: string; agent: string } | undefined {
+  if (!subject.startsWith(`${INGEST_PREFIX}.`)) return undefined;
+  const parts = subject.slice(INGEST_PREFIX.length + 1).split('.');
+  return parts.length >= 3 && parts[0] && parts[1] ? { namespace: parts[0], agent: parts[1] } : undefined;
+}
+
 /** Request/reply subject for commands to one agent. */
 export function commandSubject(agent: string): string {
   return `pgfleet.cmd.${agent}`;

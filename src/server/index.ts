@@ -1,6 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance, FastifyServerOptions } from 'fastify';
 import { loadCatalog, metricDefs } from '../catalog/index.ts';
 import { openStore, type Store } from '../store/index.ts';
@@ -12,7 +12,7 @@ import { SeriesService } from './api/series-service.ts';
 import { DEFAULT_ROUTES, ensureIngestStream, Keeper, LiveReceiver, NatsSource, StoreReceiver, type Routes } from './keeper/index.ts';
 import { startLiveHub } from './live/index.ts';
 import { Worker } from './worker/index.ts';
-import { AuthService, type Directory } from './auth/index.ts';
+import { AgentAuth, AuthService, type Directory } from './auth/index.ts';
 
 export const SERVER_VERSION = '0.1.0';
 export const SERVER_ROLES = ['all', 'api', 'keeper', 'worker'] as const;
@@ -43,6 +43,8 @@ export interface ServerOptions {
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
   /** A directory (LDAP) that checks passwords and gives roles from groups. */
   directory?: Directory;
+  /** The keeper's NKEY seed (SU…) for a NATS with pgfleet's generated authorization. */
+  natsNkeySeed?: string;
   /** Reverse proxies (addresses, CIDRs) whose X-Forwarded-For gives the client's address. */
   trustProxy?: string[];
   /** Session cookies carry Secure (default: when the API speaks TLS; set it behind a TLS proxy). */
@@ -93,6 +95,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (has('keeper') && opts.natsServers?.length) {
       const nc: NatsConnection = await connect({
         servers: opts.natsServers, name: 'pgfleet-keeper', reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500,
+        ...(opts.natsNkeySeed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(opts.natsNkeySeed)) } : {}),
       });
       await ensureIngestStream(nc, { ackWaitS: opts.ackWaitS });
       const source = new NatsSource(nc, keeper, {
@@ -115,7 +118,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const auth = new AuthService(store, { directory: opts.directory });
       running.firstAdmin = await auth.bootstrap();
       const app = await buildApi({
-        auth, secureCookies: opts.secureCookies ?? opts.tls !== undefined,
+        auth, agentAuth: new AgentAuth(store), secureCookies: opts.secureCookies ?? opts.tls !== undefined,
         version: SERVER_VERSION, store, keeper,
         keeperCheck: (envs, now = Date.now()) => Keeper.check(envs.map((envelope) => ({ envelope, source: 'http' })), now, { maxAgeMs: opts.retentionDays * 86_400_000 }),
         series, instances: new InstancesService(store, series), objects: new ObjectsService(store, series), topology: new TopologyService(store), collectors, metrics, live: liveHub.hub,

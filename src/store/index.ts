@@ -11,6 +11,7 @@ import { SettingsStore } from './settings.ts';
 import { ExplainPlanStore } from './explain-plans.ts';
 import { AccessStore } from './access.ts';
 import { AuditStore } from './audit.ts';
+import { AgentCredentialStore } from './agent-credentials.ts';
 
 export * from './errors.ts';
 export * from './timeseries.ts';
@@ -26,6 +27,7 @@ export { SettingsStore, type SettingsMessage } from './settings.ts';
 export { ExplainPlanStore, type StoredPlan } from './explain-plans.ts';
 export * from './access.ts';
 export * from './audit.ts';
+export * from './agent-credentials.ts';
 export * from './settings-state.ts';
 export * from './store-size.ts';
 export * from './store-size-report.ts';
@@ -45,6 +47,8 @@ export interface Store {
   access: AccessStore;
   /** The append-only audit log. */
   audit: AuditStore;
+  /** Enrollment tokens and agents' own credentials. */
+  agentCredentials: AgentCredentialStore;
   rollups: Rollups;
   compactor: Compactor;
   /** The store's own size, its history and forecast. */
@@ -78,6 +82,7 @@ export async function openStore(url: string | undefined, opts: StoreOptions = {}
     explainPlans: new ExplainPlanStore(sql),
     access: new AccessStore(sql),
     audit: new AuditStore(sql),
+    agentCredentials: new AgentCredentialStore(sql),
     rollups: new Rollups(sql),
     compactor: new Compactor(sql),
     size: new StoreSize(sql),

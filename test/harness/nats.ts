@@ -1,6 +1,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { freePort } from '../../src/pg-embedded/index.ts';
 import { tempDir } from './tmp.ts';
 
@@ -24,17 +25,26 @@ export interface TestNats {
   restart(): Promise<void>;
   /** Stops it and removes its store. */
   destroy(): Promise<void>;
+  /** With a configuration: writes it anew and has the server reload it (SIGHUP). */
+  reload(config: string): Promise<void>;
+}
+
+export interface TestNatsOptions {
+  /** Extra nats-server configuration (an authorization block, for instance), written to a file it reads. */
+  config?: string;
 }
 
 /** nats-server with JetStream on a free port, its store in a temporary directory. */
-export async function startTestNats(): Promise<TestNats> {
+export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNats> {
   const bin = natsServerBinary();
   const dir = tempDir('pgfleet-nats-');
   const port = await freePort();
   let child: ChildProcess | undefined;
   let exit: Promise<void> = Promise.resolve();
   const start = async () => {
-    child = spawn(bin, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir.path, 'js')], { stdio: 'ignore' });
+    const conf = join(dir.path, 'nats.conf');
+    if (opts.config !== undefined) writeFileSync(conf, opts.config);
+    child = spawn(bin, [...(opts.config !== undefined ? ['-c', conf] : []), '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir.path, 'js')], { stdio: 'ignore' });
     exit = new Promise((r) => child!.on('exit', () => r()));
     await waitPort(port);
   };
@@ -49,6 +59,11 @@ export async function startTestNats(): Promise<TestNats> {
     url: `nats://127.0.0.1:${port}`, port,
     stop, restart: start, kill: () => signal('SIGKILL'),
     destroy: async () => { await stop(); dir.remove(); },
+    reload: async (config: string) => {
+      writeFileSync(join(dir.path, 'nats.conf'), config);
+      opts.config = config;
+      child?.kill('SIGHUP');
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
+import { connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
 import { ingestSubject, messageId } from '../../protocol/index.ts';
 import type { OutgoingMeta, Transport } from './transport.ts';
@@ -8,6 +8,10 @@ export interface NatsTransportOptions {
   servers: string | string[];
   /** Credentials file limiting the agent to its own subjects. */
   credsFile?: string;
+  /** File holding the agent's NKEY seed (SU…): the NATS authorization pgfleet generates knows its public key. */
+  nkeyFile?: string;
+  /** Replies come to <prefix>.…: with pgfleet's authorization an agent may receive only on _INBOX_<agent>. */
+  inboxPrefix?: string;
   name?: string;
   /** How long one publish waits for its PubAck. */
   timeoutMs?: number;
@@ -33,16 +37,18 @@ export class NatsTransport implements Transport {
   /** Starts connecting and returns at once; a bad credentials file fails here. */
   static async connect(opts: NatsTransportOptions): Promise<NatsTransport> {
     if (opts.credsFile) readFileSync(opts.credsFile);
+    if (opts.nkeyFile) readFileSync(opts.nkeyFile);
     return new NatsTransport(opts);
   }
 
   private async connectLoop(): Promise<void> {
-    const auth = this.opts.credsFile ? { authenticator: credsAuthenticator(readFileSync(this.opts.credsFile)) } : {};
+    const auth = this.opts.credsFile ? { authenticator: credsAuthenticator(readFileSync(this.opts.credsFile)) }
+      : this.opts.nkeyFile ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(readFileSync(this.opts.nkeyFile, 'utf8').trim())) } : {};
     for (let wait = 500; !this.closed; wait = Math.min(wait * 2, 10_000)) {
       try {
         this.nc = await connect({
           servers: this.opts.servers, name: this.opts.name ?? 'pgfleet-agent',
-          reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, ...auth,
+          reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, ...auth, ...(this.opts.inboxPrefix ? { inboxPrefix: this.opts.inboxPrefix } : {}),
         });
         this.js = jetstream(this.nc);
         return;

@@ -2,7 +2,7 @@
 // who is asking (session cookie or bearer token), whether they may, CSRF on console changes, and
 // the audit entry of every change.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { AuthError, can, isSystemAdmin, type AuthService, type Principal } from '../auth/index.ts';
+import { AuthError, can, isSystemAdmin, type AgentIdentity, type AuthService, type Principal } from '../auth/index.ts';
 import type { NamespaceRole, Store } from '../../store/index.ts';
 
 /**
@@ -30,6 +30,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal?: Principal;
+    /** HTTPS ingest with an agent's own credential: the agent and namespace every envelope must be of. */
+    agentIdentity?: AgentIdentity;
     /** Set by a route: what its audit entry says beyond the route (target, namespace, detail, actor of a sign-in). */
     audit?: { target?: string; namespace?: string; detail?: Record<string, unknown>; actor?: string };
   }
@@ -76,6 +78,7 @@ export function installAccess(app: FastifyInstance, deps: { auth: AuthService; s
 
   app.decorateRequest('principal', undefined);
   app.decorateRequest('audit', undefined);
+  app.decorateRequest('agentIdentity', undefined);
 
   // Who is asking (a bearer token, else the console's session cookie), and the checks that need no
   // body: before parsing, so a caller who may not call a route learns nothing from its validation.

@@ -23,6 +23,7 @@ import storeRoutes from './routes/store.ts';
 import authRoutes, { Me } from './routes/auth.ts';
 import usersRoutes from './routes/users.ts';
 import tokensRoutes from './routes/tokens.ts';
+import agentsRoutes from './routes/agents.ts';
 import { installAccess } from './access.ts';
 
 export interface ApiOptions {
@@ -106,6 +107,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(authRoutes, ctx);
   await app.register(usersRoutes, ctx);
   await app.register(tokensRoutes, ctx);
+  await app.register(agentsRoutes, ctx);
 
   const webDir = opts.webDir;
   if (webDir && existsSync(webDir)) {

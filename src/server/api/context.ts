@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { CollectorDef, MetricDef } from '../../catalog/index.ts';
 import type { Envelope } from '../../protocol/index.ts';
 import type { Store } from '../../store/index.ts';
-import type { AuthService } from '../auth/index.ts';
+import type { AgentAuth, AuthService } from '../auth/index.ts';
 import type { DeadLetter, Keeper } from '../keeper/index.ts';
 import type { InstancesService } from './instances-service.ts';
 import type { ObjectsService } from './objects-service.ts';
@@ -26,6 +26,8 @@ export interface ApiContext {
   ingestToken?: string;
   /** Sign-in, sessions, API tokens. */
   auth: AuthService;
+  /** Enrollment and agents' credentials. */
+  agentAuth: AgentAuth;
   /** Session cookies carry the Secure attribute. */
   secureCookies: boolean;
   /** Emits `update` with a LiveUpdate for every committed change. */

@@ -13,6 +13,11 @@ export interface Incoming {
   envelope?: Envelope;
   /** Where it came from, for dead letters: `nats:<subject>`, `http`, `inproc`. */
   source: string;
+  /**
+   * Who the transport says sent it (the agent and namespace of its NATS subject, which the broker's
+   * authorization allowed it): an envelope of another agent, or an inventory of another namespace, is refused.
+   */
+  sender?: { agent: string; namespace: string };
 }
 
 export interface DeadLetter {
@@ -88,6 +93,8 @@ export class Keeper {
         if (env.ts > now + maxFuture) throw new ProtocolError('PGFLEET_PROTOCOL_ENVELOPE', `ts ${isoTime(env.ts)} is in the future (clock off by more than ${maxFuture / 1000} s)`, partial);
         if (env.ts < now - maxAge) throw new ProtocolError('PGFLEET_PROTOCOL_ENVELOPE', `ts ${isoTime(env.ts)} is older than the retention of ${maxAge / 1000} s`, partial);
         if (PER_INSTANCE.has(env.type) && env.instance === undefined) throw new ProtocolError('PGFLEET_PROTOCOL_ENVELOPE', `a ${env.type} message needs "instance"`, partial);
+        const problem = item.sender ? senderProblem(env, item.sender) : undefined;
+        if (problem) throw new ProtocolError('PGFLEET_PROTOCOL_ENVELOPE', problem, partial);
         ok.push(env);
       } catch (err) {
         if (!(err instanceof ProtocolError)) throw err;
@@ -203,4 +210,11 @@ const PER_INSTANCE = new Set<string>(['inventory', 'statements', 'activity', 'se
 /** ISO time, or the raw number when it is outside what a Date can hold. */
 function isoTime(ms: number): string {
   return Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : String(ms);
+}
+
+/** Why an envelope may not come from this sender: another agent's id, or an inventory that claims another namespace. */
+export function senderProblem(env: Envelope, sender: { agent: string; namespace: string }): string | undefined {
+  if (env.agent !== sender.agent) return `sent as agent ${sender.agent}, but the envelope says agent ${env.agent}`;
+  if (env.type === 'inventory' && env.data.namespace !== sender.namespace) return `agent ${sender.agent} belongs to namespace ${sender.namespace}, but its inventory says ${env.data.namespace}`;
+  return undefined;
 }

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
-import { INGEST_PREFIX, KEEPER_CONSUMER, STREAM_NAME } from '../../protocol/index.ts';
+import { INGEST_PREFIX, KEEPER_CONSUMER, STREAM_NAME, parseIngestSubject } from '../../protocol/index.ts';
 import type { Incoming, Keeper } from './keeper.ts';
 
 const SECOND_NS = 1_000_000_000;
@@ -187,7 +187,10 @@ export class NatsSource {
       }
       if (this.buffer.length < maxBatch) await new Promise((r) => setTimeout(r, maxWait));
       const batch = this.buffer.splice(0, maxBatch);
-      const items: Incoming[] = batch.map((m) => ({ bytes: m.data, source: `nats:${m.subject}` }));
+      const items: Incoming[] = batch.map((m) => {
+        const sender = parseIngestSubject(m.subject);
+        return { bytes: m.data, source: `nats:${m.subject}`, ...(sender ? { sender } : {}) };
+      });
       this.inFlightBatches++;
       const run = (async () => {
         try {

@@ -5,7 +5,8 @@ import { arrayItems, decodeValue, MAX_MESSAGE_BYTES, ProtocolError, validateEnve
 import type { ApiContext } from '../context.ts';
 import { ApiError, type ApiErrorCode } from '../errors.ts';
 import { ErrorReply } from '../schemas.ts';
-import { IngestRefusedError, isDataError } from '../../keeper/index.ts';
+import { IngestRefusedError, isDataError, senderProblem } from '../../keeper/index.ts';
+import { AuthError } from '../../auth/index.ts';
 
 /** Most envelopes in one request. */
 const MAX_BATCH = 1000;
@@ -58,13 +59,19 @@ export default async function ingestRoutes(app: FastifyInstance, ctx: ApiContext
         400: Type.Ref(ErrorReply), 401: Type.Ref(ErrorReply), 413: Type.Ref(ErrorReply), 415: Type.Ref(ErrorReply),
       },
     },
+    // An agent's own credential (from enrollment) binds every envelope to its id and namespace; the
+    // server's --ingest-token is for a trusted forwarder that sends for many agents. Nothing else gets in.
     preHandler: async (req) => {
-      if (!ctx.ingestToken) return;
       const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+      if (given.startsWith('pga_')) {
+        req.agentIdentity = await ctx.agentAuth.identify(given);
+        if (!req.agentIdentity) throw new ApiError('PGFLEET_API_UNAUTHORIZED', 'the agent credential is not valid (unknown or revoked): enroll the agent again');
+        return;
+      }
       const a = Buffer.from(given);
-      const b = Buffer.from(ctx.ingestToken);
-      if (a.length !== b.length || !timingSafeEqual(a, b)) {
-        throw new ApiError('PGFLEET_API_UNAUTHORIZED', given ? 'the ingest token is not valid' : 'ingest needs a token: Authorization: Bearer <token> (pgfleet agent --token)');
+      const b = Buffer.from(ctx.ingestToken ?? '');
+      if (!given || !ctx.ingestToken || a.length !== b.length || !timingSafeEqual(a, b)) {
+        throw new ApiError('PGFLEET_API_UNAUTHORIZED', given ? 'the ingest token is not valid' : 'ingest needs a token: Authorization: Bearer <the agent\'s credential from enrollment, or the server\'s --ingest-token>');
       }
     },
   }, async (req) => {
@@ -92,6 +99,12 @@ export default async function ingestRoutes(app: FastifyInstance, ctx: ApiContext
       const named = list.slice(0, 5).map((p) => (isArray ? `envelope ${p.i}: ${p.reason}` : p.reason));
       return new ApiError(list[0].code as ApiErrorCode, `nothing stored: ${named.join('; ')}${list.length > 5 ? `; and ${list.length - 5} more` : ''}`);
     };
+    // Sent with an agent's credential: every envelope is that agent's, or nothing is stored.
+    const identity = req.agentIdentity;
+    if (identity) {
+      const wrong = envelopes.map((e, k) => ({ k, problem: senderProblem(e, identity) })).filter((x) => x.problem);
+      if (wrong.length) throw new AuthError('PGFLEET_AUTH_FORBIDDEN', `nothing stored: ${wrong.slice(0, 3).map((w) => (isArray ? `envelope ${indexOf[w.k]}: ${w.problem}` : w.problem)).join('; ')}`);
+    }
     const { ok, dead } = ctx.keeperCheck(envelopes, now);
     for (const d of dead) problems.push({ i: indexOf[d.index!], code: d.code, reason: d.reason });
     if (problems.length > 0) throw refuse(problems);

@@ -1,0 +1,65 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createUser } from '@nats-io/nkeys';
+import type { FieldSpec } from './config.ts';
+
+export const EnrollConfig = Type.Object({
+  server: Type.String({ default: '' }),
+  token: Type.String({ default: '' }),
+  id: Type.String({ default: '' }),
+  dir: Type.String({ default: '.' }),
+}, { additionalProperties: false });
+export type EnrollConfig = Static<typeof EnrollConfig>;
+
+export const ENROLL_FIELDS: FieldSpec[] = [
+  { key: 'server', flag: 'server', env: 'PGFLEET_SERVER_URL', type: 'string', description: 'the pgfleet server (https://…)' },
+  { key: 'token', flag: 'token', env: 'PGFLEET_ENROLL_TOKEN', type: 'string', description: "the namespace's enrollment token (pge_…), from its admin" },
+  { key: 'id', flag: 'id', env: 'PGFLEET_AGENT_ID', type: 'string', description: 'the agent id to register' },
+  { key: 'dir', flag: 'dir', env: 'PGFLEET_AGENT_DIR', type: 'string', description: "where to write the agent's credential and NATS key (readable by their owner only)" },
+];
+
+/**
+ * Registers this agent: makes its NATS key pair here (the seed never leaves this machine), sends
+ * the public key with the enrollment token, and keeps the credential the server answers.
+ */
+export async function runEnroll(cfg: EnrollConfig): Promise<number> {
+  const problems = [
+    ...(!/^https?:\/\//.test(cfg.server) ? ['--server: the pgfleet server, https://host:port'] : []),
+    ...(!cfg.token.startsWith('pge_') ? ['--token: the enrollment token (pge_…) from an admin of the namespace'] : []),
+    ...(!/^[A-Za-z0-9_-]{1,100}$/.test(cfg.id) ? ['--id: the agent id (letters, digits, _ and -)'] : []),
+  ];
+  if (problems.length) { process.stderr.write(`pgfleet enroll:\n${problems.map((p) => `  ${p}`).join('\n')}\n`); return 2; }
+  const dir = resolve(cfg.dir);
+  const credentialFile = join(dir, `${cfg.id}.credential`);
+  const nkeyFile = join(dir, `${cfg.id}.nk`);
+  if (existsSync(credentialFile)) { process.stderr.write(`pgfleet enroll: ${credentialFile} exists: this agent is enrolled already (revoke it on the server to enroll again)\n`); return 1; }
+  const key = createUser();
+  let res: Response;
+  try {
+    res = await fetch(`${cfg.server.replace(/\/$/, '')}/api/v1/agents/enroll`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: cfg.token, agent: cfg.id, nkey: key.getPublicKey() }),
+    });
+  } catch (err) {
+    process.stderr.write(`pgfleet enroll: cannot reach ${cfg.server}: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const body = await res.json().catch(() => ({})) as { credential?: string; namespace?: string; message?: string };
+  if (res.status !== 201 || !body.credential) { process.stderr.write(`pgfleet enroll: refused (${res.status}): ${body.message ?? 'no answer'}\n`); return 1; }
+  mkdirSync(dir, { recursive: true });
+  for (const [file, text] of [[nkeyFile, new TextDecoder().decode(key.getSeed())], [credentialFile, body.credential]] as const) {
+    writeFileSync(file, `${text}\n`, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  process.stdout.write([
+    `enrolled ${cfg.id} in namespace ${body.namespace}`,
+    `  credential (HTTPS ingest): ${credentialFile}`,
+    `  NATS key seed:             ${nkeyFile}`,
+    'run the agent with:',
+    `  pgfleet agent --id ${cfg.id} --namespace ${body.namespace} --server ${cfg.server} --token-file ${credentialFile} …`,
+    `  pgfleet agent --id ${cfg.id} --namespace ${body.namespace} --nats <urls> --nats-nkey-file ${nkeyFile} …`,
+    '',
+  ].join('\n'));
+  return 0;
+}
