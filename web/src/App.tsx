@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { AUTH_EVENT, fetchMe, logout, type Me } from './api.ts';
 import { TopBar } from './components/TopBar.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
+import { AccessPage } from './pages/AccessPage.tsx';
 import { FleetPage } from './pages/FleetPage.tsx';
 import { ActivityPage } from './pages/ActivityPage.tsx';
 import { InstancePage } from './pages/InstancePage.tsx';
@@ -45,6 +46,7 @@ export function App() {
       {route.page === 'store' && <StorePage />}
       {route.page === 'explain' && <ExplainPage key={route.id ?? ''} id={route.id} />}
       {route.page === 'tune' && <TunePage />}
+      {route.page === 'access' && <AccessPage me={me} />}
       {route.page === 'cluster' && <ClusterPage key={`${route.namespace}/${route.cluster}`} namespace={route.namespace} cluster={route.cluster} />}
       {route.page === 'not-found' && (
         <main className="page">

@@ -548,3 +548,44 @@ export interface AdvisorRequest {
 export function fetchAdvice(body: AdvisorRequest, signal?: AbortSignal): Promise<{ advice: import('../../src/advisor/index.ts').Advice; conf: string; sql: string; patroni: string }> {
   return getJson('/api/v1/advisor', signal, { method: 'POST', body: JSON.stringify(body) });
 }
+
+// Access: users, tokens, agents, the audit log (docs/access.md).
+
+export interface User {
+  id: number; name: string; displayName: string | null; source: 'local' | 'ldap'; isAdmin: boolean; disabled: boolean;
+  mustChangePassword: boolean; locked: boolean; createdAt: number; lastLoginAt: number | null; grants: Grant[];
+}
+export interface ApiToken {
+  id: number; prefix: string; name: string; owner: string; scopes: Grant[]; systemAdmin: boolean;
+  createdAt: number; expiresAt: number; revokedAt: number | null; lastUsedAt: number | null;
+}
+export interface EnrollmentTokenInfo { id: number; prefix: string; namespace: string; createdBy: string; createdAt: number; expiresAt: number; usesLeft: number | null; revokedAt: number | null }
+export interface EnrolledAgent { agent: string; namespace: string; nkey: string | null; enrolledAt: number; revokedAt: number | null }
+export interface AuditEntry {
+  id: number; ts: number; actor: string; actorKind: string; ip: string | null; action: string; target: string | null;
+  namespace: string | null; detail: Record<string, unknown> | null; result: 'ok' | 'denied' | 'failed'; status: number | null;
+}
+
+const send = <T>(method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown) =>
+  getJson<T>(path, undefined, { method, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+
+export const fetchUsers = (signal?: AbortSignal) => getJson<User[]>('/api/v1/users', signal);
+export const createUser = (u: { name: string; isAdmin: boolean; grants: Grant[] }) => send<{ user: User; oneTimePassword?: string }>('POST', '/api/v1/users', u);
+export const updateUser = (id: number, p: { disabled?: boolean; isAdmin?: boolean }) => send<User>('PATCH', `/api/v1/users/${id}`, p);
+export const setGrants = (id: number, grants: Grant[]) => send<User>('PUT', `/api/v1/users/${id}/grants`, grants);
+export const resetPassword = (id: number) => send<{ oneTimePassword?: string }>('POST', `/api/v1/users/${id}/password`, {});
+export const fetchTokens = (signal?: AbortSignal) => getJson<ApiToken[]>('/api/v1/tokens', signal);
+export const createToken = (t: { name: string; scopes: Grant[]; expiresInDays: number }) => send<{ token: string; info: ApiToken }>('POST', '/api/v1/tokens', t);
+export const revokeToken = (id: number) => send<void>('DELETE', `/api/v1/tokens/${id}`);
+export const fetchNamespaces = (signal?: AbortSignal) => getJson<{ name: string; role: string }[]>('/api/v1/namespaces', signal);
+export const fetchEnrollmentTokens = (signal?: AbortSignal) => getJson<EnrollmentTokenInfo[]>('/api/v1/enrollment-tokens', signal);
+export const createEnrollmentToken = (namespace: string, expiresInHours: number) => send<{ token: string; id: number; expiresAt: number }>('POST', '/api/v1/enrollment-tokens', { namespace, expiresInHours });
+export const revokeEnrollmentToken = (id: number) => send<void>('DELETE', `/api/v1/enrollment-tokens/${id}`);
+export const fetchAgents = (signal?: AbortSignal) => getJson<EnrolledAgent[]>('/api/v1/agents', signal);
+export const revokeAgent = (agent: string) => send<void>('DELETE', `/api/v1/agents/${encodeURIComponent(agent)}/credential`);
+export function fetchAudit(q: { actor?: string; action?: string; result?: string; before?: number; limit: number }, signal?: AbortSignal): Promise<AuditEntry[]> {
+  const p = new URLSearchParams({ limit: String(q.limit) });
+  for (const k of ['actor', 'action', 'result'] as const) if (q[k]) p.set(k, q[k]!);
+  if (q.before) p.set('before', String(q.before));
+  return getJson<AuditEntry[]>(`/api/v1/audit?${p}`, signal);
+}

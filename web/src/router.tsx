@@ -43,6 +43,7 @@ export type Route =
   | { page: 'store' }
   | { page: 'explain'; id?: string }
   | { page: 'tune' }
+  | { page: 'access' }
   | { page: 'cluster'; namespace: string; cluster: string }
   | { page: 'not-found' };
 
@@ -52,6 +53,7 @@ export function matchRoute(path: string): Route {
   if (path === '/store' || path === '/store/') return { page: 'store' };
   if (path === '/explain' || path === '/explain/') return { page: 'explain' };
   if (path === '/tune' || path === '/tune/') return { page: 'tune' };
+  if (path === '/access' || path === '/access/') return { page: 'access' };
   const e = /^\/explain\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
   if (e) return { page: 'explain', id: e[1] };
   const m = /^\/instances\/([^/]+)(?:\/(queries|activity|objects|settings))?\/?$/.exec(path);
