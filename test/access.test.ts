@@ -249,6 +249,12 @@ test('a console change without the CSRF header is refused; a revoked token stops
   // A token never lists its secret, nor its hash.
   const listed = await (await call('/api/v1/tokens?all=true', { token: await admin() })).text();
   assert.ok(!listed.includes(made.token.split('_')[2]) && !/hash/.test(listed), listed);
+  // The last active system administrator can be neither demoted, disabled nor deleted.
+  const adminId = (await (await call('/api/v1/users', { token: await admin() })).json() as { id: number; name: string }[]).find((u) => u.name === 'admin')!.id;
+  for (const [method, body] of [['PATCH', { isAdmin: false }], ['PATCH', { disabled: true }], ['DELETE', undefined]] as const) {
+    const r = await call(`/api/v1/users/${adminId}`, { method, token: await admin(), ...(body ? { body: JSON.stringify(body) } : {}) });
+    assert.equal(r.status, 409, `${method} ${JSON.stringify(body)}: ${r.status}`);
+  }
   // A token cannot reach past its scopes, nor make more than its owner has.
   const s2 = await signIn(server.url!, 'ada', adaPassword);
   const wider = await call('/api/v1/tokens', { method: 'POST', headers: { cookie: s2.cookie, 'x-csrf-token': s2.csrf }, body: JSON.stringify({ name: 'y', scopes: [{ namespace: 'beta', role: 'viewer' }] }) });

@@ -117,8 +117,10 @@ test('the demo serves the console; fleet and instance pages show data in Chromiu
   const calls = await page.locator('[data-testid="statement-row"] td[data-col="calls"]').allTextContents();
   assert.ok(calls.length > 0, 'rows after sorting by calls');
   const queryid = await page.locator('[data-testid="statement-row"]').first().getAttribute('data-queryid');
-  // Live refreshes may reorder the list: the link is found by its queryid.
-  await page.locator(`[data-testid="statement-row"][data-queryid="${queryid}"] a.query-link`).first().click();
+  // Live refreshes may reorder the list (a row moved is detached for a moment, and on a busy machine a
+  // click waiting for it to keep still can wait for ever): the link is found by its queryid and clicked
+  // as an event, which the console's router handles as a click.
+  await page.locator(`[data-testid="statement-row"][data-queryid="${queryid}"] a.query-link`).first().dispatchEvent('click');
   await page.waitForURL(new RegExp(`/instances/demo-1/queries/${queryid}`));
   await page.waitForFunction(() => Number(document.querySelector('[data-testid="chart-q-calls"]')?.getAttribute('data-points') ?? 0) > 0, null, { timeout: 60_000 });
   assert.doesNotMatch(await page.locator('[data-testid="query-text"] pre').textContent() ?? '', /loading/);

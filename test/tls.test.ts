@@ -1,5 +1,5 @@
 // HTTPS: `pgfleet serve --tls-cert/--tls-key` serves the API over TLS, and an agent
-// posts its messages to https:// (trusting the certificate through NODE_EXTRA_CA_CERTS).
+// posts its messages to https:// (trusting the certificate through NODE_EXTRA_CA_CERTS); NATS over TLS.
 import { test, after } from 'node:test';
 import postgres from 'postgres';
 import assert from 'node:assert/strict';
@@ -7,7 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPgfleet, startTestPostgres, tempDir, waitFor, type PgfleetProcess, firstAdminFromOutput } from './harness/index.ts';
+import { runPgfleet, startTestNats, startTestPostgres, tempDir, waitFor, type PgfleetProcess, firstAdminFromOutput } from './harness/index.ts';
+import { NatsTransport } from '../src/agent/index.ts';
+import { startServer } from '../src/server/index.ts';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 after(async () => { for (const c of cleanup.reverse()) await c(); });
@@ -84,4 +86,30 @@ test('--tls-cert without --tls-key is refused with a clear message', async () =>
   const code = await new Promise<number | null>((r) => p.child.once('exit', (c) => r(c)));
   assert.equal(code, 2);
   assert.match(p.output(), /--tls-cert and --tls-key go together/);
+});
+
+test('NATS over TLS: the keeper and an agent verify the servers\' certificate with --nats-ca-file; a client that does not trust it is refused', async () => {
+  const dir = tempDir();
+  cleanup.push(() => dir.remove());
+  const cert = join(dir.path, 'nats-cert.pem');
+  const key = join(dir.path, 'nats-key.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+    // nats.js checks the name as well as the address it connects to: both are in the certificate.
+    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'pipe' });
+  const nats = await startTestNats({ config: `tls { cert_file: ${JSON.stringify(cert)}, key_file: ${JSON.stringify(key)} }\n` });
+  cleanup.push(() => nats.destroy());
+  const url = `tls://127.0.0.1:${nats.port}`;
+  const [store, target] = await Promise.all([startTestPostgres(18), startTestPostgres(16)]);
+  cleanup.push(() => store.destroy(), () => target.destroy());
+  const keeper = await startServer({ role: 'keeper', storeUrl: store.url, natsServers: [url], natsCaFile: cert, host: '127.0.0.1', port: 0, retentionDays: 7 });
+  cleanup.push(() => keeper.stop());
+  const agent = runPgfleet(['agent', '--nats', url, '--nats-ca-file', cert, '--target', `natstls-1=${target.url}`, '--spool-dir', join(dir.path, 'spool'), '--max-interval-s', '1', '--no-node-metrics']);
+  cleanup.push(() => agent.stop());
+  const sql = postgres(store.url, { max: 1, onnotice: () => {} });
+  cleanup.push(() => sql.end());
+  await waitFor('natstls-1 stored through NATS over TLS', async () => (await sql`select 1 from instances where name = 'natstls-1' and up`).length > 0, 60_000);
+  // Without the CA the certificate is not trusted: nothing is sent.
+  const untrusting = await NatsTransport.connect({ servers: url, timeoutMs: 2000 });
+  cleanup.push(() => untrusting.close());
+  await assert.rejects(untrusting.send(new Uint8Array([1]), { agent: 'x', namespace: 'default', type: 'metrics', seq: 1 }), /not reachable/);
 });

@@ -21,6 +21,7 @@ export const AgentConfig = Type.Object({
   nats: Type.Array(Type.String({ pattern: '^(nats|tls)://' }), { default: [] }),
   nats_creds: Type.String({ default: '' }),
   nats_nkey_file: Type.String({ default: '' }),
+  nats_ca_file: Type.String({ default: '' }),
   server: Type.String({ default: '' }),
   token: Type.String({ default: '' }),
   token_file: Type.String({ default: '' }),
@@ -51,6 +52,7 @@ export const AGENT_FIELDS: FieldSpec[] = [
   { key: 'instance', flag: 'instance', env: 'PGFLEET_INSTANCE', type: 'string', description: 'instance name when the target comes from PG* variables' },
   { key: 'nats', flag: 'nats', env: 'PGFLEET_NATS_URL', type: 'list', description: 'NATS servers: send through JetStream' },
   { key: 'nats_creds', flag: 'nats-creds', env: 'PGFLEET_NATS_CREDS', type: 'string', description: 'NATS credentials file' },
+  { key: 'nats_ca_file', flag: 'nats-ca-file', env: 'PGFLEET_NATS_CA_FILE', type: 'string', description: "PEM file of the CA of the NATS servers' certificates: TLS, verified" },
   { key: 'nats_nkey_file', flag: 'nats-nkey-file', env: 'PGFLEET_NATS_NKEY_FILE', type: 'string', description: "file with the agent's NKEY seed (its public key given at enrollment; pgfleet's NATS authorization)" },
   { key: 'server', flag: 'server', env: 'PGFLEET_SERVER_URL', type: 'string', description: 'server URL: send over HTTPS instead of NATS' },
   { key: 'token', flag: 'token', env: 'PGFLEET_TOKEN', type: 'string', description: "the agent's credential (pgfleet enroll) or the server's ingest token, for --server" },
@@ -141,7 +143,7 @@ export async function runAgent(cfg: AgentConfig, env: NodeJS.ProcessEnv): Promis
   let transport: Transport;
   if (cfg.dry_run) transport = new NoopTransport((bytes) => process.stdout.write(`${describeMessage(decodeEnvelope(bytes))}\n`));
   else if (cfg.server) transport = new HttpTransport({ url: cfg.server, token: (cfg.token_file ? readFileSync(cfg.token_file, 'utf8').trim() : cfg.token) || undefined });
-  else transport = await NatsTransport.connect({ servers: cfg.nats, credsFile: cfg.nats_creds || undefined, nkeyFile: cfg.nats_nkey_file || undefined, inboxPrefix: `_INBOX_${id}`, name: id });
+  else transport = await NatsTransport.connect({ servers: cfg.nats, credsFile: cfg.nats_creds || undefined, nkeyFile: cfg.nats_nkey_file || undefined, caFile: cfg.nats_ca_file || undefined, inboxPrefix: `_INBOX_${id}`, name: id });
   const agent = new Agent({
     id, namespace: cfg.namespace, node, targets, pgbouncers: pgbouncersOf(cfg), preset: cfg.preset, catalogDirs: cfg.catalog_dir,
     spoolDir: cfg.spool_dir, spoolMaxBytes: cfg.spool_max_mb * 1024 * 1024,

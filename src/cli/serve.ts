@@ -24,6 +24,7 @@ export const ServeConfig = Type.Object({
   tls_key: Type.String({ default: '' }),
   trust_proxy: Type.Array(Type.String(), { default: [] }),
   nats_nkey_file: Type.String({ default: '' }),
+  nats_ca_file: Type.String({ default: '' }),
   ldap_url: Type.String({ default: '' }),
   ldap_bind_dn: Type.String({ default: '' }),
   ldap_bind_password: Type.String({ default: '' }),
@@ -48,6 +49,7 @@ export const SERVE_FIELDS: FieldSpec[] = [
   { key: 'rollup_1h_days', flag: 'rollup-1h-days', env: 'PGFLEET_ROLLUP_1H_DAYS', type: 'number', description: 'days of 1-hour rollups kept' },
   { key: 'ingest_token', flag: 'ingest-token', env: 'PGFLEET_INGEST_TOKEN', type: 'string', description: 'bearer token agents must send to POST /api/v1/ingest (pgfleet agent --token)' },
   { key: 'tls_cert', flag: 'tls-cert', env: 'PGFLEET_TLS_CERT', type: 'string', description: 'PEM certificate: serve HTTPS (with --tls-key)' },
+  { key: 'nats_ca_file', flag: 'nats-ca-file', env: 'PGFLEET_NATS_CA_FILE', type: 'string', description: "PEM file of the CA of the NATS servers' certificates: TLS, verified" },
   { key: 'nats_nkey_file', flag: 'nats-nkey-file', env: 'PGFLEET_NATS_NKEY_FILE', type: 'string', description: "file with the keeper's NKEY seed, for a NATS with pgfleet's generated authorization (GET /api/v1/nats/authorization)" },
   { key: 'trust_proxy', flag: 'trust-proxy', env: 'PGFLEET_TRUST_PROXY', type: 'list', description: 'addresses or CIDRs of reverse proxies whose X-Forwarded-For/-Proto to believe (client address for sign-in limits and the audit log; Secure cookies)' },
   { key: 'ldap_url', flag: 'ldap-url', env: 'PGFLEET_LDAP_URL', type: 'string', description: 'sign-in through LDAP / Active Directory: ldap://host:389 or ldaps://host:636 (comma-separated to try several)' },
@@ -105,6 +107,7 @@ export async function runServe(cfg: ServeConfig): Promise<() => Promise<void>> {
     ...(cfg.trust_proxy.length ? { trustProxy: cfg.trust_proxy, secureCookies: true } : {}),
     ...(directory ? { directory } : {}),
     ...(cfg.nats_nkey_file ? { natsNkeySeed: readFileSync(cfg.nats_nkey_file, 'utf8').trim() } : {}),
+    ...(cfg.nats_ca_file ? { natsCaFile: cfg.nats_ca_file } : {}),
   });
   logLine('info', `pgfleet serve (${cfg.role}) started${server.url ? ` at ${server.url}` : ''}`);
   // Shown once, on the terminal (not the log): the password only serves to choose a new one.

@@ -45,6 +45,8 @@ export interface ServerOptions {
   directory?: Directory;
   /** The keeper's NKEY seed (SU…) for a NATS with pgfleet's generated authorization. */
   natsNkeySeed?: string;
+  /** PEM file of the CA of the NATS servers' certificates: the keeper connects with TLS, verified. */
+  natsCaFile?: string;
   /** Reverse proxies (addresses, CIDRs) whose X-Forwarded-For gives the client's address. */
   trustProxy?: string[];
   /** Session cookies carry Secure (default: when the API speaks TLS; set it behind a TLS proxy). */
@@ -96,6 +98,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const nc: NatsConnection = await connect({
         servers: opts.natsServers, name: 'pgfleet-keeper', reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500,
         ...(opts.natsNkeySeed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(opts.natsNkeySeed)) } : {}),
+        ...(opts.natsCaFile ? { tls: { caFile: opts.natsCaFile } } : {}),
       });
       await ensureIngestStream(nc, { ackWaitS: opts.ackWaitS });
       const source = new NatsSource(nc, keeper, {

@@ -41,6 +41,9 @@ export interface TokenRow {
 
 const ms = (d: Date | null): number | null => (d ? d.getTime() : null);
 
+/** Advisory lock key of changes to who is a system administrator ('pgad'). */
+const ADMIN_LOCK = 0x70676164;
+
 const USER_COLUMNS = 'u.id, u.name, u.display_name, u.source, u.password_hash, u.is_admin, u.disabled, u.must_change_password, u.failed_logins, u.locked_until, u.created_at, u.last_login_at';
 
 function toUser(r: Record<string, unknown>): UserRow {
@@ -91,6 +94,30 @@ export class AccessStore {
         disabled = coalesce(${p.disabled ?? null}::boolean, disabled)
       where id = ${id}`;
     if (p.disabled) await this.sql`delete from sessions where user_id = ${id}`;
+  }
+
+  /**
+   * Demotes, disables or deletes a user, unless that would leave no active system administrator:
+   * checked and done in one transaction under an advisory lock, so two such changes at once cannot
+   * both pass the check. Returns 'last-admin' when refused.
+   */
+  async changeAdminPower(id: number, p: { isAdmin?: boolean; disabled?: boolean; remove?: boolean }): Promise<'last-admin' | undefined> {
+    return this.sql.begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(${ADMIN_LOCK})`;
+      const [u] = await tx<{ is_admin: boolean; disabled: boolean }[]>`select is_admin, disabled from users where id = ${id} for update`;
+      if (!u) return undefined;
+      const losing = u.is_admin && !u.disabled && (p.remove === true || p.isAdmin === false || p.disabled === true);
+      if (losing) {
+        const [{ n }] = await tx<{ n: number }[]>`select count(*)::int as n from users where is_admin and not disabled and id <> ${id}`;
+        if (n === 0) return 'last-admin';
+      }
+      if (p.remove) await tx`delete from users where id = ${id}`;
+      else {
+        await tx`update users set is_admin = coalesce(${p.isAdmin ?? null}::boolean, is_admin), disabled = coalesce(${p.disabled ?? null}::boolean, disabled) where id = ${id}`;
+        if (p.disabled) await tx`delete from sessions where user_id = ${id}`;
+      }
+      return undefined;
+    }) as Promise<'last-admin' | undefined>;
   }
 
   /** Replaces a user's grants. */

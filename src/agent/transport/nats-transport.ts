@@ -12,6 +12,8 @@ export interface NatsTransportOptions {
   nkeyFile?: string;
   /** Replies come to <prefix>.…: with pgfleet's authorization an agent may receive only on _INBOX_<agent>. */
   inboxPrefix?: string;
+  /** PEM file of the CA that signed the NATS servers' certificates: the connection must be TLS and verified. */
+  caFile?: string;
   name?: string;
   /** How long one publish waits for its PubAck. */
   timeoutMs?: number;
@@ -38,6 +40,7 @@ export class NatsTransport implements Transport {
   static async connect(opts: NatsTransportOptions): Promise<NatsTransport> {
     if (opts.credsFile) readFileSync(opts.credsFile);
     if (opts.nkeyFile) readFileSync(opts.nkeyFile);
+    if (opts.caFile) readFileSync(opts.caFile);
     return new NatsTransport(opts);
   }
 
@@ -49,6 +52,7 @@ export class NatsTransport implements Transport {
         this.nc = await connect({
           servers: this.opts.servers, name: this.opts.name ?? 'pgfleet-agent',
           reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, ...auth, ...(this.opts.inboxPrefix ? { inboxPrefix: this.opts.inboxPrefix } : {}),
+          ...(this.opts.caFile ? { tls: { caFile: this.opts.caFile } } : {}),
         });
         this.js = jetstream(this.nc);
         return;

@@ -98,7 +98,9 @@ export class AuthService {
 
   /** A directory user's roles are the directory's at each login: a person removed from a group loses its role then. */
   private async syncDirectoryUser(user: UserRow, found: { displayName?: string; isAdmin: boolean; grants: Grant[] }): Promise<UserRow> {
-    await this.store.access.updateUser(user.id, { displayName: found.displayName ?? user.display_name, isAdmin: found.isAdmin });
+    await this.store.access.updateUser(user.id, { displayName: found.displayName ?? user.display_name });
+    // The last active system administrator stays one even if the directory says otherwise (refused quietly).
+    await this.store.access.changeAdminPower(user.id, { isAdmin: found.isAdmin });
     await this.store.access.setGrants(user.id, found.grants);
     return (await this.store.access.userById(user.id))!;
   }

@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { can, isSystemAdmin, type Principal } from '../../auth/index.ts';
 import type { ApiContext } from '../context.ts';
+import { cookieOf, SESSION_COOKIE } from '../access.ts';
 import type { LiveUpdate } from '../../keeper/index.ts';
 
 /** Server-Sent Events: one `update` event per committed change, so the console refetches what it shows. */
@@ -43,11 +44,24 @@ export default async function liveRoutes(app: FastifyInstance, ctx: ApiContext):
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     res.write('retry: 3000\n\n');
-    const p = req.principal!;
+    let p = req.principal!;
     const onUpdate = (u: LiveUpdate) => {
       visible(p, u).then((ok) => { if (ok && !res.writableEnded) res.write(`event: update\ndata: ${JSON.stringify(u)}\n\n`); }, () => {});
     };
-    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    // A stream lasts: every 15 s the session or token it opened with is checked again (revoked, disabled,
+    // signed out, roles changed), and the stream ends when it no longer holds.
+    const authz = req.headers.authorization;
+    const sid = cookieOf(req, SESSION_COOKIE);
+    const keepAlive = setInterval(() => {
+      const again = authz?.startsWith('Bearer ') ? ctx.auth.fromToken(authz.slice(7).trim()) : sid ? ctx.auth.fromSession(sid) : Promise.resolve(undefined);
+      again.then((now) => {
+        if (!now || now.mustChangePassword) { res.end(); return; }
+        p = now;
+        res.write(': keep-alive\n\n');
+      }, () => res.write(': keep-alive\n\n'));
+      // The inventory's namespaces are read again a minute after the last read (an instance can move).
+      if (Date.now() - loadedAt > 60_000) load().catch(() => {});
+    }, 15_000);
     ctx.live.on('update', onUpdate);
     open.add(res);
     req.raw.on('close', () => {

@@ -33,11 +33,11 @@ export default async function usersRoutes(app: FastifyInstance, ctx: ApiContext)
     if (!u) throw new AuthError('PGFLEET_AUTH_NOT_FOUND', `no user with id ${id}`);
     return u;
   };
-  /** Refuses a change that would leave nobody able to administer pgfleet. */
-  const keepAnAdmin = async (u: UserRow, losesAdmin: boolean) => {
-    if (!losesAdmin || !u.is_admin) return;
-    const admins = (await ctx.store.access.listUsers()).filter((x) => x.is_admin && !x.disabled);
-    if (admins.length <= 1) throw new AuthError('PGFLEET_AUTH_CONFLICT', `${u.name} is the last system administrator: make another one first`);
+  /** Demotes, disables or deletes, unless nobody would be left to administer pgfleet. */
+  const changePower = async (u: UserRow, p: { isAdmin?: boolean; disabled?: boolean; remove?: boolean }) => {
+    if (await ctx.store.access.changeAdminPower(u.id, p) === 'last-admin') {
+      throw new AuthError('PGFLEET_AUTH_CONFLICT', `${u.name} is the last active system administrator: make another one first`);
+    }
   };
 
   app.get('/api/v1/users', {
@@ -74,8 +74,8 @@ export default async function usersRoutes(app: FastifyInstance, ctx: ApiContext)
     const { id } = req.params as { id: number };
     const b = req.body as { displayName?: string | null; isAdmin?: boolean; disabled?: boolean };
     const u = await one(id);
-    await keepAnAdmin(u, b.isAdmin === false || b.disabled === true);
-    await ctx.store.access.updateUser(id, b);
+    await changePower(u, { isAdmin: b.isAdmin, disabled: b.disabled });
+    if (b.displayName !== undefined) await ctx.store.access.updateUser(id, { displayName: b.displayName });
     req.audit = { target: u.name };
     return view(await one(id));
   });
@@ -119,8 +119,7 @@ export default async function usersRoutes(app: FastifyInstance, ctx: ApiContext)
   }, async (req, reply) => {
     const { id } = req.params as { id: number };
     const u = await one(id);
-    await keepAnAdmin(u, true);
-    await ctx.store.access.deleteUser(id);
+    await changePower(u, { remove: true });
     req.audit = { target: u.name };
     return reply.status(204).send();
   });
