@@ -144,3 +144,24 @@ test('a revoked agent: HTTPS ingest refuses its credential at once, NATS once th
 function encodeJson(e: Envelope): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(e));
 }
+
+test("an agent of another namespace cannot write to this namespace's instances, nor take a revoked agent's id", async () => {
+  const beta = await (await adminFetch(api, '/api/v1/enrollment-tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespace: 'beta' }) })).json() as { token: string };
+  // ag-0 was revoked (alpha): a token of beta cannot enroll it again.
+  const retake = await post('/api/v1/agents/enroll', { token: beta.token, agent: 'ag-0' });
+  assert.equal(retake.status, 409);
+  assert.match((await retake.json() as { message: string }).message, /enrolled in namespace alpha/);
+  const r = await post('/api/v1/agents/enroll', { token: beta.token, agent: 'intruder' });
+  const { credential } = await r.json() as { credential: string };
+  const base = JSON.parse(new TextDecoder().decode(encodeJson(of('ag-1').find((e) => e.type === 'metrics')!))) as Envelope;
+  const inv = JSON.parse(new TextDecoder().decode(encodeJson(of('ag-1').find((e) => e.type === 'inventory')!))) as Envelope & { data: { namespace: string } };
+  for (const env of [{ ...base, agent: 'intruder', seq: 1 }, { ...inv, agent: 'intruder', seq: 2, ts: Date.now() + 3_600_000, data: { ...inv.data, namespace: 'beta' } }]) {
+    const res = await post('/api/v1/ingest', [env], { authorization: `Bearer ${credential}` });
+    const body = await res.json() as { message: string };
+    assert.equal(res.status, 400, JSON.stringify(body));
+    assert.match(body.message, /nothing stored: .*instance ag-1 belongs to namespace alpha; agent intruder is of namespace beta/);
+  }
+  assert.equal(await stored('intruder'), 0);
+  const [{ ns }] = await api.store.sql`select ns.name as ns from instances i join clusters c on c.id = i.cluster_id join namespaces ns on ns.id = c.namespace_id where i.name = 'ag-1'`;
+  assert.equal(ns, 'alpha');
+});

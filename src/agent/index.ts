@@ -1,5 +1,5 @@
 export { Agent, AGENT_VERSION, type AgentOptions } from './agent.ts';
-export { Spool, type SpoolStats } from './spool.ts';
+export { Spool, spoolNonce, type SpoolStats } from './spool.ts';
 export { Shipper } from './shipper.ts';
 export type { TargetConfig } from './target.ts';
 export * from './transport/index.ts';

@@ -1,4 +1,5 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 export interface SpoolOptions {
@@ -124,4 +125,14 @@ export class Spool {
 
 function name(seq: number): string {
   return `${String(seq).padStart(16, '0')}.msg`;
+}
+
+/** This spool's secret for message ids (messageId): made once, kept in the spool's folder. */
+export function spoolNonce(dir: string): string {
+  const file = join(dir, 'msgid-nonce');
+  mkdirSync(dir, { recursive: true });
+  try { return readFileSync(file, 'utf8').trim(); } catch { /* first start */ }
+  const nonce = randomBytes(9).toString('base64url');
+  writeFileSync(file, nonce, { mode: 0o600 });
+  return nonce;
 }

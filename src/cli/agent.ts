@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
 import { hostname } from 'node:os';
-import { Agent, HttpTransport, NatsTransport, NoopTransport, type TargetConfig, type Transport } from '../agent/index.ts';
+import { Agent, HttpTransport, NatsTransport, NoopTransport, spoolNonce, type TargetConfig, type Transport } from '../agent/index.ts';
 import { PRESETS } from '../catalog/index.ts';
 import { clusterOfInstanceName } from '../store/inventory.ts';
 import { decodeEnvelope, type Envelope } from '../protocol/index.ts';
@@ -143,7 +143,15 @@ export async function runAgent(cfg: AgentConfig, env: NodeJS.ProcessEnv): Promis
   let transport: Transport;
   if (cfg.dry_run) transport = new NoopTransport((bytes) => process.stdout.write(`${describeMessage(decodeEnvelope(bytes))}\n`));
   else if (cfg.server) transport = new HttpTransport({ url: cfg.server, token: (cfg.token_file ? readFileSync(cfg.token_file, 'utf8').trim() : cfg.token) || undefined });
-  else transport = await NatsTransport.connect({ servers: cfg.nats, credsFile: cfg.nats_creds || undefined, nkeyFile: cfg.nats_nkey_file || undefined, caFile: cfg.nats_ca_file || undefined, inboxPrefix: `_INBOX_${id}`, name: id });
+  else {
+    transport = await NatsTransport.connect({
+      servers: cfg.nats, credsFile: cfg.nats_creds || undefined, nkeyFile: cfg.nats_nkey_file || undefined, caFile: cfg.nats_ca_file || undefined,
+      msgIdNonce: spoolNonce(cfg.spool_dir), name: id,
+      // pgfleet's generated authorization lets an agent receive its replies on _INBOX_<id> only; credentials
+      // files of one's own keep NATS's usual inboxes.
+      ...(cfg.nats_nkey_file ? { inboxPrefix: `_INBOX_${id}` } : {}),
+    });
+  }
   const agent = new Agent({
     id, namespace: cfg.namespace, node, targets, pgbouncers: pgbouncersOf(cfg), preset: cfg.preset, catalogDirs: cfg.catalog_dir,
     spoolDir: cfg.spool_dir, spoolMaxBytes: cfg.spool_max_mb * 1024 * 1024,

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createUser } from '@nats-io/nkeys';
 import type { FieldSpec } from './config.ts';
@@ -25,7 +25,8 @@ export const ENROLL_FIELDS: FieldSpec[] = [
  */
 export async function runEnroll(cfg: EnrollConfig): Promise<number> {
   const problems = [
-    ...(!/^https?:\/\//.test(cfg.server) ? ['--server: the pgfleet server, https://host:port'] : []),
+    // The token and the credential cross the network: https, or http to this machine only.
+    ...(!/^https:\/\/|^http:\/\/(127\.0\.0\.1|localhost|\[::1\])(:|\/|$)/.test(cfg.server) ? ['--server: the pgfleet server, https://host:port (http only to this machine)'] : []),
     ...(!cfg.token.startsWith('pge_') ? ['--token: the enrollment token (pge_…) from an admin of the namespace'] : []),
     ...(!/^[A-Za-z0-9_-]{1,100}$/.test(cfg.id) ? ['--id: the agent id (letters, digits, _ and -)'] : []),
   ];
@@ -34,6 +35,11 @@ export async function runEnroll(cfg: EnrollConfig): Promise<number> {
   const credentialFile = join(dir, `${cfg.id}.credential`);
   const nkeyFile = join(dir, `${cfg.id}.nk`);
   if (existsSync(credentialFile)) { process.stderr.write(`pgfleet enroll: ${credentialFile} exists: this agent is enrolled already (revoke it on the server to enroll again)\n`); return 1; }
+  // The folder first: a credential the server made must not be lost to a folder that cannot be written.
+  try { mkdirSync(dir, { recursive: true, mode: 0o700 }); writeFileSync(join(dir, '.pgfleet-write-test'), ''); rmSync(join(dir, '.pgfleet-write-test')); } catch (err) {
+    process.stderr.write(`pgfleet enroll: cannot write to ${dir}: ${(err as Error).message}\n`);
+    return 1;
+  }
   const key = createUser();
   let res: Response;
   try {
@@ -47,7 +53,6 @@ export async function runEnroll(cfg: EnrollConfig): Promise<number> {
   }
   const body = await res.json().catch(() => ({})) as { credential?: string; namespace?: string; message?: string };
   if (res.status !== 201 || !body.credential) { process.stderr.write(`pgfleet enroll: refused (${res.status}): ${body.message ?? 'no answer'}\n`); return 1; }
-  mkdirSync(dir, { recursive: true });
   for (const [file, text] of [[nkeyFile, new TextDecoder().decode(key.getSeed())], [credentialFile, body.credential]] as const) {
     writeFileSync(file, `${text}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);

@@ -22,7 +22,11 @@ export function commandSubject(agent: string): string {
   return `pgfleet.cmd.${agent}`;
 }
 
-/** Broker-side dedup id: the unit of dedup is (agent, seq). */
-export function messageId(agent: string, seq: number): string {
-  return `${agent}:${seq}`;
+/**
+ * Broker-side dedup id: the unit of dedup is (agent, seq). The publisher chooses it, and JetStream
+ * dedups across the whole stream: with a secret `nonce` of the agent's in it, another publisher
+ * cannot send ids that make the broker drop this agent's messages as duplicates.
+ */
+export function messageId(agent: string, seq: number, nonce?: string): string {
+  return nonce ? `${agent}:${nonce}:${seq}` : `${agent}:${seq}`;
 }

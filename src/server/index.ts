@@ -98,7 +98,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       const nc: NatsConnection = await connect({
         servers: opts.natsServers, name: 'pgfleet-keeper', reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500,
         ...(opts.natsNkeySeed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(opts.natsNkeySeed)) } : {}),
-        ...(opts.natsCaFile ? { tls: { caFile: opts.natsCaFile } } : {}),
+        ...(opts.natsCaFile ? { tls: { caFile: opts.natsCaFile } } : opts.natsServers.some((u) => u.startsWith('tls://')) ? { tls: {} } : {}),
       });
       await ensureIngestStream(nc, { ackWaitS: opts.ackWaitS });
       const source = new NatsSource(nc, keeper, {

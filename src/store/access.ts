@@ -74,7 +74,8 @@ export class AccessStore {
 
   listUsers(): Promise<UserRow[]> { return this.users(''); }
   async userById(id: number): Promise<UserRow | undefined> { return (await this.users('where u.id = $1', id))[0]; }
-  async userByName(name: string): Promise<UserRow | undefined> { return (await this.users('where u.name = $1', name))[0]; }
+  /** Whatever the case of the name (a unique index on lower(name) keeps one user per name). */
+  async userByName(name: string): Promise<UserRow | undefined> { return (await this.users('where lower(u.name) = lower($1)', name))[0]; }
 
   async createUser(u: { name: string; displayName?: string; source: UserRow['source']; passwordHash: string | null; isAdmin: boolean; mustChangePassword: boolean; grants: Grant[] }): Promise<UserRow> {
     return this.sql.begin(async (tx) => {

@@ -1,4 +1,8 @@
 import type { Sql } from 'postgres';
+import { DEFAULT_NAMESPACE } from './inventory.ts';
+
+/** First key of the advisory locks that serialise the enrollments of one agent id ('pgen'). */
+const ENROLL_LOCK = 0x7067656e;
 
 export interface EnrollmentTokenRow {
   id: number; prefix: string; hash: Buffer; namespace: string; created_by: string;
@@ -44,10 +48,19 @@ export class AgentCredentialStore {
    */
   async enroll(a: { tokenId: number; agent: string; namespace: string; secretHash: Buffer; nkey: string | null }): Promise<string | undefined> {
     return this.sql.begin(async (tx) => {
+      // One enrollment of an id at a time: the checks below and the insert cannot interleave with another's.
+      await tx`select pg_advisory_xact_lock(${ENROLL_LOCK}, hashtext(${a.agent}))`;
       const [t] = await tx`select uses_left from enrollment_tokens where id = ${a.tokenId} for update`;
       if (t.uses_left !== null && t.uses_left <= 0) return 'the enrollment token is used up';
-      const [held] = await tx`select revoked_at from agent_credentials where agent = ${a.agent} for update`;
+      const [held] = await tx`select revoked_at, namespace from agent_credentials where agent = ${a.agent}`;
       if (held && held.revoked_at === null) return `agent ${a.agent} is enrolled already: revoke its credential first to enroll it again`;
+      if (held && held.namespace !== a.namespace) return `agent ${a.agent} was enrolled in namespace ${held.namespace}: enroll it again with a token of that namespace`;
+      // An agent the store knows from before enrollment keeps the namespaces of its instances.
+      const others = await tx<{ name: string }[]>`
+        select distinct ns.name from instances i join agents g on g.id = i.agent_id join clusters c on c.id = i.cluster_id
+          join namespaces ns on ns.id = c.namespace_id
+        where g.name = ${a.agent} and ns.name not in (${a.namespace}, ${DEFAULT_NAMESPACE})`;
+      if (others.length) return `agent ${a.agent} reports instances of namespace ${others.map((o) => o.name).join(', ')}: enroll it with a token of that namespace`;
       if (a.nkey) {
         const [other] = await tx`select agent from agent_credentials where nkey = ${a.nkey} and agent <> ${a.agent}`;
         if (other) return 'that NKEY belongs to another agent';

@@ -14,6 +14,8 @@ export interface NatsTransportOptions {
   inboxPrefix?: string;
   /** PEM file of the CA that signed the NATS servers' certificates: the connection must be TLS and verified. */
   caFile?: string;
+  /** A secret of this agent's in every Nats-Msg-Id (messageId), kept with its spool so resends keep their ids. */
+  msgIdNonce?: string;
   name?: string;
   /** How long one publish waits for its PubAck. */
   timeoutMs?: number;
@@ -52,7 +54,8 @@ export class NatsTransport implements Transport {
         this.nc = await connect({
           servers: this.opts.servers, name: this.opts.name ?? 'pgfleet-agent',
           reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500, ...auth, ...(this.opts.inboxPrefix ? { inboxPrefix: this.opts.inboxPrefix } : {}),
-          ...(this.opts.caFile ? { tls: { caFile: this.opts.caFile } } : {}),
+          // tls:// alone does not make nats.js insist on TLS: the option does (the system's CAs without a CA file).
+          ...(this.opts.caFile ? { tls: { caFile: this.opts.caFile } } : [this.opts.servers].flat().some((u) => u.startsWith('tls://')) ? { tls: {} } : {}),
         });
         this.js = jetstream(this.nc);
         return;
@@ -68,7 +71,7 @@ export class NatsTransport implements Transport {
       await Promise.race([this.ready, timeout]);
     }
     await this.js!.publish(ingestSubject(meta.namespace, meta.agent, meta.type), bytes, {
-      msgID: messageId(meta.agent, meta.seq), timeout: this.opts.timeoutMs ?? 5000,
+      msgID: messageId(meta.agent, meta.seq, this.opts.msgIdNonce), timeout: this.opts.timeoutMs ?? 5000,
     });
   }
 

@@ -55,7 +55,9 @@ export class AuthService {
   }
 
   /** Checks a name and password; slowed per address, locked per user after repeated failures. */
-  async login(name: string, password: string, ip: string): Promise<LoginResult> {
+  async login(typed: string, password: string, ip: string): Promise<LoginResult> {
+    // One person whatever the case they type: the limits count per lower-cased name.
+    const name = typed.toLowerCase();
     let user = await this.store.access.userByName(name);
     this.limiter.check(ip, name, user !== undefined);
     if (user?.locked_until && user.locked_until > Date.now()) throw lockedError(name, user.locked_until);
@@ -105,7 +107,8 @@ export class AuthService {
     return (await this.store.access.userById(user.id))!;
   }
 
-  async fromSession(sessionId: string): Promise<Principal | undefined> {
+  /** The principal of a session; `touch: false` checks it without counting as activity (a long-lived stream's re-check). */
+  async fromSession(sessionId: string, touch = true): Promise<Principal | undefined> {
     if (sessionId.length !== 43) return undefined;
     const idHash = sha256(sessionId);
     const s = await this.store.access.session(idHash);
@@ -113,7 +116,7 @@ export class AuthService {
     const user = await this.store.access.userById(s.user_id);
     if (!user || user.disabled) return undefined;
     // Slide the idle end forward, at most once a minute.
-    if (Date.now() - s.last_seen_at > 60_000) await this.store.access.touchSession(idHash, this.idleMs);
+    if (touch && Date.now() - s.last_seen_at > 60_000) await this.store.access.touchSession(idHash, this.idleMs);
     return principalOf(user, { csrf: s.csrf, sessionHash: idHash });
   }
 

@@ -1,7 +1,7 @@
 // LDAP and Active Directory: the directory checks a person's password (a bind as them) and its
 // groups give their pgfleet roles, read again at each sign-in.
 import { readFileSync } from 'node:fs';
-import { Client } from 'ldapts';
+import { Client, InvalidCredentialsError } from 'ldapts';
 import type { Grant, NamespaceRole } from '../../store/index.ts';
 import type { Directory } from './auth-service.ts';
 import { AuthError } from './errors.ts';
@@ -58,14 +58,16 @@ export class LdapDirectory implements Directory {
     return new Client({ url, timeout: this.opts.timeoutMs ?? 5000, connectTimeout: this.opts.timeoutMs ?? 5000, ...(this.tlsOptions ? { tlsOptions: this.tlsOptions } : {}) });
   }
 
-  private async connect(): Promise<Client> {
+  /** A connection to the first directory server that answers (a search on it proves it does). */
+  private async connect(): Promise<{ client: Client; url: string }> {
     let last: unknown;
     for (const url of this.opts.url.split(',').map((u) => u.trim()).filter(Boolean)) {
       const c = this.client(url);
       try {
         if (this.opts.startTls) await c.startTLS(this.tlsOptions ?? {});
         if (this.opts.bindDn) await c.bind(this.opts.bindDn, this.opts.bindPassword ?? '');
-        return c;
+        else await c.search('', { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'] });
+        return { client: c, url };
       } catch (err) {
         last = err;
         await c.unbind().catch(() => {});
@@ -86,7 +88,7 @@ export class LdapDirectory implements Directory {
   }
 
   private async lookUp(name: string, password: string): Promise<{ displayName?: string; isAdmin: boolean; grants: Grant[] } | undefined> {
-    const search = await this.connect();
+    const { client: search, url } = await this.connect();
     let dn: string;
     let displayName: string | undefined;
     let groupEntries: { dn: string; cn?: string | string[] | Buffer | Buffer[] }[];
@@ -99,12 +101,15 @@ export class LdapDirectory implements Directory {
       const d = searchEntries[0].displayName ?? searchEntries[0].cn;
       displayName = Array.isArray(d) ? String(d[0]) : d === undefined ? undefined : String(d);
       // The password: a bind as the person.
-      const asUser = this.client(this.opts.url.split(',')[0].trim());
+      // On the server that answered the search; only a refusal of the password is a wrong password
+      // (a directory that fails now is a 503, not a failed sign-in that counts towards a lock).
+      const asUser = this.client(url);
       try {
         if (this.opts.startTls) await asUser.startTLS(this.tlsOptions ?? {});
         await asUser.bind(dn, password);
-      } catch {
-        return undefined;
+      } catch (err) {
+        if (err instanceof InvalidCredentialsError) return undefined;
+        throw err;
       } finally {
         await asUser.unbind().catch(() => {});
       }

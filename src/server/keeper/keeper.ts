@@ -1,6 +1,6 @@
 import type { Store } from '../../store/index.ts';
 import { cutText, decodeEnvelope, ProtocolError, toPgText, type Envelope } from '../../protocol/index.ts';
-import { DAY_MS } from '../../store/index.ts';
+import { DAY_MS, DEFAULT_NAMESPACE } from '../../store/index.ts';
 import type { Accepted, Receiver, Routes } from './receiver.ts';
 import { isSqlState, isTransientError } from '../../pg-errors/index.ts';
 import { IngestRefusedError } from './errors.ts';
@@ -156,8 +156,43 @@ export class Keeper {
     return { accepted: 0, duplicates: 0, dead: [dead] };
   }
 
+  /**
+   * Messages from an authenticated sender about an instance of another namespace: an agent may write
+   * only to instances of its own namespace (or to one it registered itself before its inventory named
+   * the namespace). Returns those messages' positions in `ok`, with the reason.
+   */
+  private async foreignInstances(ok: Envelope[], senders: (Incoming['sender'])[]): Promise<Map<number, string>> {
+    const out = new Map<number, string>();
+    const names = [...new Set(ok.flatMap((e, k) => (senders[k] && e.instance !== undefined ? [e.instance] : [])))];
+    if (names.length === 0) return out;
+    const rows = await this.store.sql<{ name: string; namespace: string; agent: string | null }[]>`
+      select i.name, ns.name as namespace, a.name as agent from instances i join clusters c on c.id = i.cluster_id
+        join namespaces ns on ns.id = c.namespace_id left join agents a on a.id = i.agent_id
+      where i.name = any(${names}::text[])`;
+    const owner = new Map(rows.map((r) => [r.name, r]));
+    ok.forEach((e, k) => {
+      const s = senders[k];
+      const o = e.instance !== undefined ? owner.get(e.instance) : undefined;
+      if (!s || !o || o.namespace === s.namespace || (o.namespace === DEFAULT_NAMESPACE && o.agent === s.agent)) return;
+      out.set(k, `instance ${e.instance} belongs to namespace ${o.namespace}; agent ${s.agent} is of namespace ${s.namespace}`);
+    });
+    return out;
+  }
+
   private async ingestOnce(items: Incoming[], allOrNothing: boolean, now: number): Promise<IngestResult> {
-    const { ok, dead } = Keeper.check(items, now, this.opts);
+    const checked = Keeper.check(items, now, this.opts);
+    const dead = checked.dead;
+    // Positions in `items` of the envelopes that passed, and their senders.
+    const failed = new Set(dead.map((d) => d.index));
+    const indexes = items.map((_, i) => i).filter((i) => !failed.has(i));
+    const foreign = await this.foreignInstances(checked.ok, indexes.map((i) => items[i].sender));
+    const ok = checked.ok.filter((e, k) => {
+      const reason = foreign.get(k);
+      if (reason === undefined) return true;
+      const item = items[indexes[k]];
+      dead.push({ index: indexes[k], source: item.source, code: 'PGFLEET_PROTOCOL_ENVELOPE', reason, payload: item.bytes, agent: e.agent, seq: e.seq, type: e.type });
+      return false;
+    });
     if (allOrNothing && dead.length > 0) throw new IngestRefusedError(dead.map((d) => ({ index: d.index!, code: d.code, reason: d.reason })));
     const inv = this.store.inventory;
     const resolved: Accepted[] = [];

@@ -188,8 +188,9 @@ export class NatsSource {
       if (this.buffer.length < maxBatch) await new Promise((r) => setTimeout(r, maxWait));
       const batch = this.buffer.splice(0, maxBatch);
       const items: Incoming[] = batch.map((m) => {
-        const sender = parseIngestSubject(m.subject);
-        return { bytes: m.data, source: `nats:${m.subject}`, ...(sender ? { sender } : {}) };
+        // A subject the stream took but that names no agent has no sender anyone may claim: everything on it is refused.
+        const sender = parseIngestSubject(m.subject) ?? { agent: '(no agent in the subject)', namespace: '(none)' };
+        return { bytes: m.data, source: `nats:${m.subject}`, sender };
       });
       this.inFlightBatches++;
       const run = (async () => {

@@ -58,6 +58,7 @@ function Users() {
   return (
     <section data-testid="access-users">
       {banner}
+      {users.error && <div className="error-banner" role="alert">{users.error}</div>}
       {shown && <Once {...shown} />}
       <form className="access-form" onSubmit={create}>
         <input placeholder="user name" value={name} onChange={(e) => setName(e.target.value)} required data-testid="user-name" />
@@ -114,6 +115,7 @@ function Tokens({ me }: { me: Me }) {
   return (
     <section data-testid="access-tokens">
       {banner}
+      {tokens.error && <div className="error-banner" role="alert">{tokens.error}</div>}
       {shown && <Once {...shown} />}
       <form className="access-form" onSubmit={create}>
         <input placeholder="what it is for" value={name} onChange={(e) => setName(e.target.value)} required data-testid="token-name" />
@@ -148,6 +150,7 @@ function Agents({ me }: { me: Me }) {
   return (
     <section data-testid="access-agents">
       {banner}
+      {(agents.error ?? tokens.error) && <div className="error-banner" role="alert">{agents.error ?? tokens.error}</div>}
       {shown && <Once {...shown} />}
       <form className="access-form" onSubmit={(e) => { e.preventDefault(); void run(async () => { const r = await createEnrollmentToken(namespace, 24); setShown({ label: `enrollment token for ${namespace} (24 h)`, value: r.token }); setN(n + 1); }); }}>
         <input placeholder="namespace" value={namespace} onChange={(e) => setNamespace(e.target.value)} required data-testid="enroll-namespace" />

@@ -111,7 +111,7 @@ export default async function ingestRoutes(app: FastifyInstance, ctx: ApiContext
     for (let attempt = 1; ; attempt++) {
       try {
         // Every envelope passed: `ok` is `envelopes`, in order.
-        const result = await ctx.keeper.ingest(ok.map((envelope) => ({ envelope, source: 'http' })), { isolate: false, now });
+        const result = await ctx.keeper.ingest(ok.map((envelope) => ({ envelope, source: 'http', ...(identity ? { sender: identity } : {}) })), { isolate: false, now });
         return { accepted: result.accepted, duplicates: result.duplicates };
       } catch (err) {
         // Refused by the keeper's own checks (none today that this route did not run first): a 400 like the others.

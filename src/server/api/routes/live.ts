@@ -53,12 +53,13 @@ export default async function liveRoutes(app: FastifyInstance, ctx: ApiContext):
     const authz = req.headers.authorization;
     const sid = cookieOf(req, SESSION_COOKIE);
     const keepAlive = setInterval(() => {
-      const again = authz?.startsWith('Bearer ') ? ctx.auth.fromToken(authz.slice(7).trim()) : sid ? ctx.auth.fromSession(sid) : Promise.resolve(undefined);
+      const again = authz?.startsWith('Bearer ') ? ctx.auth.fromToken(authz.slice(7).trim()) : sid ? ctx.auth.fromSession(sid, false) : Promise.resolve(undefined);
       again.then((now) => {
-        if (!now || now.mustChangePassword) { res.end(); return; }
+        if (res.writableEnded) return;
+        if (!now || now.mustChangePassword) { clearInterval(keepAlive); res.end(); return; }
         p = now;
         res.write(': keep-alive\n\n');
-      }, () => res.write(': keep-alive\n\n'));
+      }, () => { if (!res.writableEnded) res.write(': keep-alive\n\n'); });
       // The inventory's namespaces are read again a minute after the last read (an instance can move).
       if (Date.now() - loadedAt > 60_000) load().catch(() => {});
     }, 15_000);
