@@ -8,9 +8,10 @@ import type { LiveUpdate } from '../../keeper/index.ts';
 /** Server-Sent Events: one `update` event per committed change, so the console refetches what it shows. */
 export default async function liveRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   // Streams never end on their own: close them when the server stops, or it would wait for every client.
-  const open = new Set<ServerResponse>();
+  // Each open stream with what ends it: its timer and listener too, so a stopping server holds nothing.
+  const open = new Map<ServerResponse, () => void>();
   app.addHook('preClose', async () => {
-    for (const res of open) res.end();
+    for (const end of [...open.values()]) end();
     open.clear();
   });
   // Which namespaces each instance and agent serves: an update goes only to those who may see one of them.
@@ -52,11 +53,18 @@ export default async function liveRoutes(app: FastifyInstance, ctx: ApiContext):
     // signed out, roles changed), and the stream ends when it no longer holds.
     const authz = req.headers.authorization;
     const sid = cookieOf(req, SESSION_COOKIE);
+    const end = () => {
+      clearInterval(keepAlive);
+      ctx.live.off('update', onUpdate);
+      open.delete(res);
+      if (!res.writableEnded) res.end();
+    };
     const keepAlive = setInterval(() => {
+      if (res.writableEnded) { end(); return; }
       const again = authz?.startsWith('Bearer ') ? ctx.auth.fromToken(authz.slice(7).trim()) : sid ? ctx.auth.fromSession(sid, false) : Promise.resolve(undefined);
       again.then((now) => {
         if (res.writableEnded) return;
-        if (!now || now.mustChangePassword) { clearInterval(keepAlive); res.end(); return; }
+        if (!now || now.mustChangePassword) { end(); return; }
         p = now;
         res.write(': keep-alive\n\n');
       }, () => { if (!res.writableEnded) res.write(': keep-alive\n\n'); });
@@ -64,11 +72,7 @@ export default async function liveRoutes(app: FastifyInstance, ctx: ApiContext):
       if (Date.now() - loadedAt > 60_000) load().catch(() => {});
     }, 15_000);
     ctx.live.on('update', onUpdate);
-    open.add(res);
-    req.raw.on('close', () => {
-      clearInterval(keepAlive);
-      ctx.live.off('update', onUpdate);
-      open.delete(res);
-    });
+    open.set(res, end);
+    req.raw.on('close', end);
   });
 }
