@@ -6,7 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { startServer, type RunningServer } from '../src/server/index.ts';
-import { adminFetch, browserSignIn, launchChromium, newPassword, signIn, startTestPostgres, type TestBrowser, type TestPostgres } from './harness/index.ts';
+import { adminFetch, browserSignIn, cookiesFor, launchChromium, newPassword, signIn, startTestPostgres, type TestBrowser, type TestPostgres } from './harness/index.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 let pg: TestPostgres;
@@ -86,7 +86,7 @@ test('a viewer sees only their own tokens and the agents tab; the admin routes a
   // The same browser, now signed in as the viewer.
   await browser.context.clearCookies();
   const viewerPage = await browser.context.newPage();
-  await browser.context.addCookies(s.cookie.split('; ').map((kv) => ({ name: kv.slice(0, kv.indexOf('=')), value: kv.slice(kv.indexOf('=') + 1), url: server.url! })));
+  await browser.context.addCookies(cookiesFor(server.url!, s.cookie));
   await viewerPage.goto(`${server.url}/access`);
   await viewerPage.locator('[data-testid="access-tokens"]').waitFor({ timeout: 30_000 });
   assert.deepEqual(await viewerPage.locator('.tabs button').allTextContents(), ['tokens', 'agents']);

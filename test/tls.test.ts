@@ -3,11 +3,10 @@
 import { test, after } from 'node:test';
 import postgres from 'postgres';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { request } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runPgfleet, startTestNats, startTestPostgres, tempDir, waitFor, type PgfleetProcess, firstAdminFromOutput } from './harness/index.ts';
+import { runPgfleet, selfSignedCert, startTestNats, startTestPostgres, tempDir, waitFor, type PgfleetProcess, firstAdminFromOutput } from './harness/index.ts';
 import { NatsTransport } from '../src/agent/index.ts';
 import { startServer } from '../src/server/index.ts';
 
@@ -27,10 +26,7 @@ function getJson(url: string, ca: Buffer): Promise<{ status: number; body: unkno
 test('the API over HTTPS, and an agent sending to it with its ingest token', async () => {
   const dir = tempDir();
   cleanup.push(() => dir.remove());
-  const cert = join(dir.path, 'cert.pem');
-  const key = join(dir.path, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'pipe' });
+  const { cert, key } = selfSignedCert(dir.path, 'api');
   const ca = readFileSync(cert);
   const [store, target] = await Promise.all([startTestPostgres(18), startTestPostgres(16)]);
   cleanup.push(() => store.destroy(), () => target.destroy());
@@ -91,11 +87,8 @@ test('--tls-cert without --tls-key is refused with a clear message', async () =>
 test('NATS over TLS: the keeper and an agent verify the servers\' certificate with --nats-ca-file; a client that does not trust it is refused', async () => {
   const dir = tempDir();
   cleanup.push(() => dir.remove());
-  const cert = join(dir.path, 'nats-cert.pem');
-  const key = join(dir.path, 'nats-key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-    // nats.js checks the name as well as the address it connects to: both are in the certificate.
-    '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', key, '-out', cert], { stdio: 'pipe' });
+  // nats.js checks the name as well as the address it connects to: both are in the certificate.
+  const { cert, key } = selfSignedCert(dir.path, 'nats', 'IP:127.0.0.1,DNS:localhost');
   const nats = await startTestNats({ config: `tls { cert_file: ${JSON.stringify(cert)}, key_file: ${JSON.stringify(key)} }\n` });
   cleanup.push(() => nats.destroy());
   const url = `tls://127.0.0.1:${nats.port}`;

@@ -87,14 +87,9 @@ export class AccessStore {
     }).then(async (id) => (await this.userById(id as number))!);
   }
 
-  async updateUser(id: number, p: { displayName?: string | null; isAdmin?: boolean; disabled?: boolean }): Promise<void> {
-    await this.sql`
-      update users set
-        display_name = case when ${p.displayName !== undefined} then ${p.displayName ?? null} else display_name end,
-        is_admin = coalesce(${p.isAdmin ?? null}::boolean, is_admin),
-        disabled = coalesce(${p.disabled ?? null}::boolean, disabled)
-      where id = ${id}`;
-    if (p.disabled) await this.sql`delete from sessions where user_id = ${id}`;
+  /** Who may administer, and who may sign in at all, change through changeAdminPower. */
+  async setDisplayName(id: number, displayName: string | null): Promise<void> {
+    await this.sql`update users set display_name = ${displayName} where id = ${id}`;
   }
 
   /**
@@ -132,12 +127,9 @@ export class AccessStore {
   /** A new password; every session of the user ends (a reset is often because someone else knows the old one). */
   async setPassword(id: number, hash: string, mustChange: boolean): Promise<void> {
     await this.sql`update users set password_hash = ${hash}, must_change_password = ${mustChange}, failed_logins = 0, locked_until = null where id = ${id}`;
-    await this.sql`delete from sessions where user_id = ${id}`;
+    await this.endSessionsOf(id);
   }
 
-  async deleteUser(id: number): Promise<boolean> {
-    return (await this.sql`delete from users where id = ${id}`).count > 0;
-  }
 
   /** Counts a failed login; locks the user for lockMs once `maxFailures` follow each other. Returns the lock's end, if locked. */
   async loginFailed(id: number, maxFailures: number, lockMs: number): Promise<number | null> {

@@ -156,6 +156,15 @@ export class InventoryStore {
       order by ns.name, c.name, i.name`).map(toInstanceRow);
   }
 
+  /** Each instance's namespace, agent and node: of the instances named, or of all. */
+  async instanceOwners(names?: string[]): Promise<{ name: string; namespace: string; agent: string | null; node: string | null }[]> {
+    return this.sql<{ name: string; namespace: string; agent: string | null; node: string | null }[]>`
+      select i.name, ns.name as namespace, a.name as agent, n.name as node
+      from instances i join clusters c on c.id = i.cluster_id join namespaces ns on ns.id = c.namespace_id
+        left join agents a on a.id = i.agent_id left join nodes n on n.id = i.node_id
+      where ${names ?? null}::text[] is null or i.name = any(${names ?? null}::text[])`;
+  }
+
   async getInstance(name: string): Promise<InstanceRow | undefined> {
     const rows = await this.sql`
       select i.id, i.name, ns.name as namespace, c.name as cluster, n.name as node, i.node_id, a.name as agent,

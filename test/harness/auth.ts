@@ -68,5 +68,10 @@ export async function browserSignIn(context: { addCookies(c: { name: string; val
   await adminToken(server.url!, server.firstAdmin);
   const s = await signIn(server.url!, 'admin', adminPasswords.get(server.url!)!);
   if (s.status !== 200) throw new Error(`admin sign-in failed: ${s.status} ${JSON.stringify(s.body)}`);
-  await context.addCookies(s.cookie.split('; ').map((kv) => ({ name: kv.slice(0, kv.indexOf('=')), value: kv.slice(kv.indexOf('=') + 1), url: server.url! })));
+  await context.addCookies(cookiesFor(server.url!, s.cookie));
+}
+
+/** A Cookie header's name=value pairs as browser cookies of `url`. */
+export function cookiesFor(url: string, header: string): { name: string; value: string; url: string }[] {
+  return header.split('; ').map((kv) => ({ name: kv.slice(0, kv.indexOf('=')), value: kv.slice(kv.indexOf('=') + 1), url }));
 }

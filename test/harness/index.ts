@@ -8,3 +8,4 @@ export * from './replication.ts';
 export * from './inproc-agent.ts';
 export * from './auth.ts';
 export * from './ldap.ts';
+export * from './certs.ts';

@@ -95,12 +95,14 @@ export class AuthService {
     const sessionId = randomSecret();
     const csrf = randomSecret();
     await this.store.access.createSession({ idHash: sha256(sessionId), userId: user.id, csrf, ip, ttlMs: this.idleMs });
+    // Sessions that ran out are removed here, at a sign-in: nothing else writes the table.
+    await this.store.access.deleteExpiredSessions();
     return { sessionId, csrf, principal: principalOf(user, { csrf, sessionHash: sha256(sessionId) }) };
   }
 
   /** A directory user's roles are the directory's at each login: a person removed from a group loses its role then. */
   private async syncDirectoryUser(user: UserRow, found: { displayName?: string; isAdmin: boolean; grants: Grant[] }): Promise<UserRow> {
-    await this.store.access.updateUser(user.id, { displayName: found.displayName ?? user.display_name });
+    await this.store.access.setDisplayName(user.id, found.displayName ?? user.display_name);
     // The last active system administrator stays one even if the directory says otherwise (refused quietly).
     await this.store.access.changeAdminPower(user.id, { isAdmin: found.isAdmin });
     await this.store.access.setGrants(user.id, found.grants);

@@ -165,11 +165,7 @@ export class Keeper {
     const out = new Map<number, string>();
     const names = [...new Set(ok.flatMap((e, k) => (senders[k] && e.instance !== undefined ? [e.instance] : [])))];
     if (names.length === 0) return out;
-    const rows = await this.store.sql<{ name: string; namespace: string; agent: string | null }[]>`
-      select i.name, ns.name as namespace, a.name as agent from instances i join clusters c on c.id = i.cluster_id
-        join namespaces ns on ns.id = c.namespace_id left join agents a on a.id = i.agent_id
-      where i.name = any(${names}::text[])`;
-    const owner = new Map(rows.map((r) => [r.name, r]));
+    const owner = new Map((await this.store.inventory.instanceOwners(names)).map((r) => [r.name, r]));
     ok.forEach((e, k) => {
       const s = senders[k];
       const o = e.instance !== undefined ? owner.get(e.instance) : undefined;

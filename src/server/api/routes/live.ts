@@ -19,12 +19,10 @@ export default async function liveRoutes(app: FastifyInstance, ctx: ApiContext):
   let loadedAt = 0;
   let loading: Promise<void> | undefined;
   const load = () => (loading ??= (async () => {
-    const rows = await ctx.store.sql<{ instance: string; agent: string | null; namespace: string }[]>`
-      select i.name as instance, a.name as agent, ns.name as namespace from instances i join clusters c on c.id = i.cluster_id
-        join namespaces ns on ns.id = c.namespace_id left join agents a on a.id = i.agent_id`;
+    const rows = await ctx.store.inventory.instanceOwners();
     const next = new Map<string, Set<string>>();
     const add = (k: string, ns: string) => { const set = next.get(k); if (set) set.add(ns); else next.set(k, new Set([ns])); };
-    for (const r of rows) { add(`i:${r.instance}`, r.namespace); if (r.agent) add(`a:${r.agent}`, r.namespace); }
+    for (const r of rows) { add(`i:${r.name}`, r.namespace); if (r.agent) add(`a:${r.agent}`, r.namespace); }
     owners = next;
     loadedAt = Date.now();
   })().finally(() => { loading = undefined; }));

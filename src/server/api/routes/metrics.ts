@@ -40,10 +40,7 @@ export default async function metricsRoutes(app: FastifyInstance, ctx: ApiContex
       (q.instance === undefined || owner === q.instance) && (q.namespace === undefined || namespace === q.namespace);
     const nodes = new Set<string>();
     if (filtered) {
-      const rows = await ctx.store.sql<{ instance: string; namespace: string; node: string }[]>`
-        select i.name as instance, ns.name as namespace, n.name as node from instances i join clusters c on c.id = i.cluster_id
-          join namespaces ns on ns.id = c.namespace_id join nodes n on n.id = i.node_id`;
-      for (const r of rows) if (keep(r.instance, r.namespace)) nodes.add(r.node);
+      for (const r of await ctx.store.inventory.instanceOwners()) if (r.node !== null && keep(r.name, r.namespace)) nodes.add(r.node);
     }
     const families = new Map<string, ExpositionFamily>();
     for (const s of samples) {

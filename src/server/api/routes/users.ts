@@ -75,7 +75,7 @@ export default async function usersRoutes(app: FastifyInstance, ctx: ApiContext)
     const b = req.body as { displayName?: string | null; isAdmin?: boolean; disabled?: boolean };
     const u = await one(id);
     await changePower(u, { isAdmin: b.isAdmin, disabled: b.disabled });
-    if (b.displayName !== undefined) await ctx.store.access.updateUser(id, { displayName: b.displayName });
+    if (b.displayName !== undefined) await ctx.store.access.setDisplayName(id, b.displayName);
     req.audit = { target: u.name };
     return view(await one(id));
   });
