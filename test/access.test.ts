@@ -24,6 +24,9 @@ let alphaCluster: string;
 let planId: string;
 let queryid: string;
 let ingestBody: unknown;
+let commandId: string;
+let taskId: number;
+let agentCredential: string;
 const adaPassword = newPassword();
 
 const call = (path: string, init: RequestInit & { token?: string } = {}) => {
@@ -68,7 +71,29 @@ before(async () => {
   queryid = top.statements[0].queryid;
   const plan = await call('/api/v1/explain/plans', { method: 'POST', token: alphaViewer, body: JSON.stringify({ plan: 'Seq Scan on t  (cost=0.00..1.00 rows=1 width=4)' }) });
   planId = (await plan.json() as { id: string }).id;
+  // A saved script, a command and a scheduled task in alpha, and an enrolled agent, for the actions' routes.
+  const adm = await admin();
+  assert.equal((await call('/api/v1/scripts', { method: 'POST', token: adm, body: JSON.stringify({ name: 'walk', sql: 'select 1', readOnly: true }) })).status, 201);
+  const cmd = await call('/api/v1/instances/al-0/actions/reload_conf', { method: 'POST', token: adm, body: JSON.stringify({ params: {} }) });
+  assert.equal(cmd.status, 202, await cmd.clone().text());
+  commandId = (await cmd.json() as { id: string }).id;
+  const task = await call('/api/v1/tasks', { method: 'POST', token: adm, body: JSON.stringify(TASK) });
+  assert.equal(task.status, 201, await task.clone().text());
+  taskId = (await task.json() as { id: number }).id;
+  const enrollment = await (await call('/api/v1/enrollment-tokens', { method: 'POST', token: adm, body: JSON.stringify({ namespace: 'alpha' }) })).json() as { token: string };
+  secrets.push(enrollment.token);
+  agentCredential = (await (await call('/api/v1/agents/enroll', { method: 'POST', body: JSON.stringify({ token: enrollment.token, agent: 'walk-agent' }) })).json() as { credential: string }).credential;
+  secrets.push(agentCredential);
 });
+
+const TASK = { name: 'nightly analyze', scope: 'instance', target: 'al-0', action: 'analyze', params: { database: 'postgres' }, cron: '0 3 * * *' };
+/** A valid request of each action. */
+const ACTION_EXAMPLES: Record<string, unknown> = {
+  cancel_backend: { pid: 1 }, terminate_backend: { pid: 1 }, vacuum: { database: 'postgres' }, analyze: { database: 'postgres' },
+  reindex: { database: 'postgres', schema: 'public', index: 'i' }, create_index: { database: 'postgres', schema: 'public', table: 't', columns: ['v'] },
+  drop_index: { database: 'postgres', schema: 'public', index: 'i' }, alter_system: { settings: [{ name: 'work_mem', value: '8MB' }] },
+  reload_conf: {}, reset_stats: { kind: 'database' }, explain: { database: 'postgres', query: 'select 1' }, script: { database: 'postgres', script: 'walk' },
+};
 
 after(async () => {
   await server?.stop();
@@ -76,10 +101,11 @@ after(async () => {
 });
 
 /** A request that succeeds for the right role, for every route of the API. A new route fails the walk until it is added here. */
-function example(method: string, path: string): { path: string; body?: unknown; who: 'public' | 'agent' | 'user' | 'viewer' | 'admin' } | undefined {
+type Who = 'public' | 'agent' | 'user' | 'viewer' | 'operator' | 'admin';
+function example(method: string, path: string): { path: string; body?: unknown; who: Who } | undefined {
   const inst = 'al-0';
   const fill = (p: string) => p.replace(':namespace', 'alpha').replace(':cluster', alphaCluster).replace(':queryid', queryid);
-  const table: Record<string, { path?: string; body?: unknown; who: 'public' | 'agent' | 'user' | 'viewer' | 'admin' }> = {
+  const table: Record<string, { path?: string; body?: unknown; who: Who }> = {
     'GET /api/v1/health': { who: 'public' },
     'POST /api/v1/auth/login': { who: 'public', body: { name: 'nobody', password: 'x' } },
     'POST /api/v1/ingest': { who: 'agent', body: ingestBody },
@@ -117,7 +143,25 @@ function example(method: string, path: string): { path: string; body?: unknown; 
     'GET /api/v1/agents': { who: 'viewer' },
     'DELETE /api/v1/agents/:id/credential': { who: 'user' },
     'GET /api/v1/nats/authorization': { who: 'admin', path: `/api/v1/nats/authorization?keeperNkey=${KEEPER_NKEY}` },
+    'PUT /api/v1/instances/:id/advisor-profile': { who: 'operator', path: `/api/v1/instances/${inst}/advisor-profile`, body: { disk: 'ssd', workload: 'web', cpus: 2, ram: '4GB' } },
+    'GET /api/v1/commands': { who: 'viewer' },
+    'GET /api/v1/commands/:id': { who: 'user', path: `/api/v1/commands/${commandId}` },
+    'POST /api/v1/commands/:id/cancel': { who: 'operator', path: `/api/v1/commands/${commandId}/cancel`, body: {} },
+    'GET /api/v1/commands/key': { who: 'user' },
+    'GET /api/v1/agent/commands': { who: 'agent', path: '/api/v1/agent/commands?wait=0' },
+    'GET /api/v1/tasks': { who: 'viewer' },
+    'POST /api/v1/tasks': { who: 'operator', body: TASK },
+    'PUT /api/v1/tasks/:id': { who: 'operator', path: `/api/v1/tasks/${taskId}`, body: { ...TASK, cron: '0 4 * * *' } },
+    'PATCH /api/v1/tasks/:id': { who: 'operator', path: `/api/v1/tasks/${taskId}`, body: { enabled: false } },
+    'DELETE /api/v1/tasks/:id': { who: 'operator', path: `/api/v1/tasks/${taskId}` },
+    'GET /api/v1/tasks/:id/runs': { who: 'user', path: `/api/v1/tasks/${taskId}/runs` },
+    'POST /api/v1/tasks/:id/run': { who: 'operator', path: `/api/v1/tasks/${taskId}/run` },
+    'GET /api/v1/scripts': { who: 'user' },
+    'POST /api/v1/scripts': { who: 'admin', body: { name: `s${Math.random().toString(36).slice(2, 8)}`, sql: 'select 2' } },
+    'DELETE /api/v1/scripts/:id': { who: 'admin' },
   };
+  const action = /^POST \/api\/v1\/instances\/:id\/actions\/(\w+)$/.exec(`${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`)?.[1];
+  if (action) return { who: 'operator', path: `/api/v1/instances/${inst}/actions/${action}`, body: { params: ACTION_EXAMPLES[action] } };
   const key = `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`;
   if (key.startsWith('GET /api/v1/instances/:id')) return { who: 'viewer', path: fill(key.slice(4)).replace(':id', inst) };
   const e = table[key];
@@ -155,9 +199,10 @@ test('every route: 401 without credentials, nothing of another namespace for its
     else assert.equal(anon.status, 401, `${what} without credentials: ${anon.status} ${anonBody.slice(0, 200)}`);
 
     // 2. As a viewer of another namespace: refused, or an answer without alpha's data.
-    if (e.who === 'viewer' || e.who === 'admin') {
+    if (e.who === 'viewer' || e.who === 'admin' || e.who === 'operator') {
       const other = await call(e.path, init(beaToken));
-      if (path === '/api/v1/live') { assert.equal(other.status, 200); await other.body?.cancel(); } else {
+      if (e.who === 'operator') assert.ok(other.status === 403 || other.status === 404, `${what} as beta's viewer: ${other.status}`);
+      else if (path === '/api/v1/live') { assert.equal(other.status, 200); await other.body?.cancel(); } else {
         const body = await other.text();
         assert.ok(other.status === 403 || (other.status === 200 && !/al-0|"alpha"|namespace="alpha"/.test(body)), `${what} as beta's viewer: ${other.status} ${body.slice(0, 300)}`);
         if (e.who === 'admin') assert.equal(other.status, 403, `${what} as beta's viewer`);
@@ -166,7 +211,8 @@ test('every route: 401 without credentials, nothing of another namespace for its
 
     // 3. With the right role.
     if (e.who !== 'public' && e.who !== 'agent') {
-      const t = e.who === 'admin' ? token.admin : e.who === 'viewer' ? token.viewer : token.user;
+      // Operators' routes run as the system administrator (an operator of every namespace); test/actions.test.ts refuses them to viewers.
+      const t = e.who === 'admin' || e.who === 'operator' ? token.admin : e.who === 'viewer' ? token.viewer : token.user;
       // Changes that would end the test's own sign-ins or users run on throwaway ones.
       let ok: Response;
       // Tokens are made from a console session (a token cannot make tokens).
@@ -210,6 +256,12 @@ test('every route: 401 without credentials, nothing of another namespace for its
         const made = await (await call('/api/v1/tokens', { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, body: JSON.stringify({ name: 'doomed', scopes: [] }) })).json() as { token: string; info: { id: number } };
         secrets.push(made.token);
         ok = await call(`/api/v1/tokens/${made.info.id}`, { method, token: token.admin });
+      } else if (what === 'DELETE /api/v1/tasks/:id') {
+        const made = await (await call('/api/v1/tasks', { method: 'POST', token: token.admin, body: JSON.stringify({ ...TASK, name: 'doomed' }) })).json() as { id: number };
+        ok = await call(`/api/v1/tasks/${made.id}`, { method, token: token.admin });
+      } else if (what === 'DELETE /api/v1/scripts/:id') {
+        const made = await (await call('/api/v1/scripts', { method: 'POST', token: token.admin, body: JSON.stringify({ name: 'doomed', sql: 'select 3' }) })).json() as { id: number };
+        ok = await call(`/api/v1/scripts/${made.id}`, { method, token: token.admin });
       } else ok = await call(e.path, init(t));
       if (path === '/api/v1/live') { assert.equal(ok.status, 200); await ok.body?.cancel(); } else {
         const body = await ok.text();
@@ -217,7 +269,7 @@ test('every route: 401 without credentials, nothing of another namespace for its
         if (e.who === 'viewer' && what === 'GET /api/v1/instances') assert.match(body, /al-0/);
       }
     } else if (e.who === 'agent') {
-      const ok = await call(e.path, { ...init(), headers: { authorization: `Bearer ${INGEST_TOKEN}` } });
+      const ok = await call(e.path, { ...init(), headers: { authorization: `Bearer ${what === 'GET /api/v1/agent/commands' ? agentCredential : INGEST_TOKEN}` } });
       assert.equal(ok.status, 200, `${what} with the ingest token: ${ok.status}`);
     }
     checked.push(what);

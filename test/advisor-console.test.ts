@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from '../src/agent/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
-import { launchChromium, startInprocAgent, startTestPostgres, tempDir, waitFor, type TestBrowser, type TestPostgres, adminFetch, browserSignIn } from './harness/index.ts';
+import { launchChromium, startInprocAgent, startTestPostgres, tempDir, waitFor, type TestBrowser, type TestPostgres, adminFetch, askTune, browserSignIn } from './harness/index.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
 const dir = tempDir();
@@ -54,13 +54,7 @@ test('POST /api/v1/advisor and the /tune page compare recommendations with an in
   const page = await browser.context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/tune`);
-  await page.locator('[data-testid="tune-instance"] option[value="tune-1"]').waitFor({ state: 'attached', timeout: 30_000 });
-  await page.locator('[data-testid="tune-instance"]').selectOption('tune-1');
-  await page.locator('[data-testid="tune-cpus"]').fill('2');
-  await page.locator('[data-testid="tune-ram"]').fill('4GB');
-  await page.locator('[data-testid="tune-workload"]').selectOption('web');
-  await page.locator('[data-testid="tune-run"]').click();
+  await askTune(page, server.url!, { instance: 'tune-1', cpus: '2', ram: '4GB', workload: 'web' });
   const row = page.locator('[data-testid="tune-row"][data-name="shared_buffers"]');
   await row.waitFor({ timeout: 30_000 });
   assert.deepEqual((await row.locator('td').allTextContents()).slice(0, 3), ['shared_buffers', '128MB', '1GB']);

@@ -7,20 +7,21 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createUser } from '@nats-io/nkeys';
-import { NatsTransport } from '../src/agent/index.ts';
+import { Agent, NatsTransport } from '../src/agent/index.ts';
 import { loadCatalog } from '../src/catalog/index.ts';
-import { encodeEnvelope, type Envelope } from '../src/protocol/index.ts';
+import { commandPublicKey, encodeEnvelope, type Envelope } from '../src/protocol/index.ts';
 import { FleetSimulator } from '../src/simulate/index.ts';
 import { startServer, type RunningServer } from '../src/server/index.ts';
-import { adminFetch, startTestNats, startTestPostgres, tempDir, waitFor, type TestNats, type TestPostgres } from './harness/index.ts';
+import { adminFetch, adminHeaders, startTestNats, startTestPostgres, tempDir, waitFor, type TestNats, type TestPostgres } from './harness/index.ts';
 
 const dir = tempDir();
 let pg: TestPostgres;
 let api: RunningServer;
 let keeper: RunningServer;
+let cmdApi: RunningServer | undefined;
 let nats: TestNats;
 const keeperKey = createUser();
-const keys = { 'ag-0': createUser(), 'ag-1': createUser(), stranger: createUser() };
+const keys = { 'ag-0': createUser(), 'ag-1': createUser(), 'ag-cmd': createUser(), stranger: createUser() };
 const credentials: Record<string, string> = {};
 const transports: NatsTransport[] = [];
 const now = Date.now();
@@ -47,6 +48,7 @@ before(async () => {
 after(async () => {
   for (const t of transports) await t.close().catch(() => {});
   await keeper?.stop();
+  await cmdApi?.stop();
   await api?.stop();
   await nats?.destroy();
   await pg?.destroy();
@@ -112,6 +114,40 @@ test('NATS with the generated authorization: each agent publishes only as itself
   await assert.rejects(send(stranger, { ...of('ag-0')[0], agent: 'stranger', seq: 1 }, { agent: 'stranger' }), /not reachable|authorization/i);
 });
 
+test('commands over NATS with the generated authorization: the api signs and delivers, the agent answers on its own subject, runs it, reports it', async () => {
+  const enrollment = await (await adminFetch(api, '/api/v1/enrollment-tokens', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ namespace: 'alpha' }) })).json() as { token: string };
+  const enrolled = await (await post('/api/v1/agents/enroll', { token: enrollment.token, agent: 'ag-cmd', nkey: keys['ag-cmd'].getPublicKey() })).json() as { commandKey: string };
+  assert.match(enrolled.commandKey, /^-----BEGIN PUBLIC KEY-----/, 'enrollment hands out the command key');
+  const conf = await authorization();
+  assert.match(conf, /"pgfleet\.cmd\.ag-cmd"\] }, allow_responses: true/);
+  await nats.reload(conf);
+  // An api process with a NATS connection of its own (the keeper's key) delivers the commands.
+  cmdApi = await startServer({ role: 'api', storeUrl: pg.url, natsServers: [nats.url], natsNkeySeed: new TextDecoder().decode(keeperKey.getSeed()), host: '127.0.0.1', port: 0, retentionDays: 7 });
+  const agent = new Agent({
+    id: 'ag-cmd', namespace: 'alpha', node: 'cmd-host', targets: [{ name: 'cmd-1', cluster: 'cmd', url: pg.url }],
+    preset: 'minimal', catalogDirs: [], spoolDir: join(dir.path, 'cmd-spool'), statementTimeoutMs: 5000, lockTimeoutMs: 1000, maxIntervalS: 2, heartbeatS: 2,
+    nodeMetrics: false, statementsIntervalS: 0, activityIntervalS: 0, settingsIntervalS: 0,
+    transport: await NatsTransport.connect({ servers: nats.url, nkeyFile: seedFile('ag-cmd'), inboxPrefix: '_INBOX_ag-cmd', timeoutMs: 3000 }),
+    commandKey: commandPublicKey(enrolled.commandKey)
+  });
+  agent.start();
+  try {
+    await waitFor('cmd-1 known with its agent', async () => (await api.store.inventory.getInstance('cmd-1'))?.agent === 'ag-cmd', 30_000);
+    const headers = { ...(await adminHeaders(api)), 'content-type': 'application/json' };
+    const res = await fetch(`${cmdApi.url}/api/v1/instances/cmd-1/actions/reload_conf`, { method: 'POST', headers, body: JSON.stringify({ params: {}, wait_s: 30 }) });
+    const row = await res.json() as { state: string; deliveredAt: number | null; output: { reloaded: boolean } };
+    assert.equal(res.status, 200, JSON.stringify(row));
+    assert.equal(row.state, 'ok', JSON.stringify(row));
+    assert.equal(row.output.reloaded, true);
+    // ag-0's connection takes no commands: no responder, the command waits (and expires if nobody takes it).
+    const other = await fetch(`${cmdApi.url}/api/v1/instances/ag-0/actions/reload_conf`, { method: 'POST', headers, body: JSON.stringify({ params: {} }) });
+    assert.equal(other.status, 202);
+    assert.equal((await other.json() as { state: string }).state, 'queued');
+  } finally {
+    await agent.stop();
+  }
+});
+
 test('a revoked agent: HTTPS ingest refuses its credential at once, NATS once the authorization is reloaded', async () => {
   // HTTPS: ag-1's own credential stores its messages, refuses another agent's envelope as a whole.
   const mine = await post('/api/v1/ingest', of('ag-1').map((e) => JSON.parse(new TextDecoder().decode(encodeJson(e)))), { authorization: `Bearer ${credentials['ag-1']}` });
@@ -138,7 +174,7 @@ test('a revoked agent: HTTPS ingest refuses its credential at once, NATS once th
   // The audit log has the enrollments and the revocation.
   const audit = await (await adminFetch(api, '/api/v1/audit?action=agents.')).json() as { action: string; result: string }[];
   assert.ok(audit.some((e) => e.action === 'agents.revoke' && e.result === 'ok'));
-  assert.equal(audit.filter((e) => e.action === 'agents.enroll' && e.result === 'ok').length, 2);
+  assert.equal(audit.filter((e) => e.action === 'agents.enroll' && e.result === 'ok').length, 3, 'ag-0, ag-1, and ag-cmd of the commands test');
 });
 
 function encodeJson(e: Envelope): Uint8Array {

@@ -30,7 +30,7 @@ test('partitions are created ahead and retention drops whole days past it', asyn
   assert.ok(!names.includes('sample_sets_20261113'), 'a day older than retention is dropped');
   const got = await store.timeseries.readRaw(series, now - 10 * DAY_MS, now);
   assert.deepEqual(got.get(series[0])?.values, [2], 'only the sample within retention is left (raw or compacted)');
-  assert.deepEqual(worker.runs, { partitions: 1, retention: 1, rollup_1m: 1, rollup_1h: 1, compaction: 1, store_size: 1 });
+  assert.deepEqual(worker.runs, { partitions: 1, retention: 1, rollup_1m: 1, rollup_1h: 1, compaction: 1, store_size: 1, advisor: 0 }, "no advisor job without its source");
 });
 
 test('a job held by another process is not run here', async () => {
@@ -39,7 +39,7 @@ test('a job held by another process is not run here', async () => {
   try {
     const worker = new Worker(store, { retentionDays: 7 });
     await worker.runAll();
-    assert.deepEqual(worker.runs, { partitions: 1, retention: 0, rollup_1m: 1, rollup_1h: 1, compaction: 1, store_size: 1 });
+    assert.deepEqual(worker.runs, { partitions: 1, retention: 0, rollup_1m: 1, rollup_1h: 1, compaction: 1, store_size: 1, advisor: 0 });
   } finally {
     await holder`select pg_advisory_unlock(${JOB_LOCKS.retention})`;
     holder.release();

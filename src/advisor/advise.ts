@@ -18,7 +18,8 @@ export const DURABILITY_RISKS: Record<string, { unsafe: string[]; loses: string 
   wal_level: { unsafe: ['minimal'], loses: 'no replicas, no WAL archiving, no point-in-time recovery' },
 };
 
-function checkProfile(p: Profile): string[] {
+/** Every problem of a profile (empty when it can be advised). */
+export function checkProfile(p: Profile): string[] {
   const problems: string[] = [];
   if (!Number.isInteger(p.cpus) || p.cpus < 1 || p.cpus > 1024) problems.push(`cpus must be an integer from 1 to 1024, got ${String(p.cpus)}`);
   if (!Number.isFinite(p.ramBytes) || p.ramBytes < 256 * MB || p.ramBytes > 64 * 1024 * GB) problems.push(`RAM must be from 256MB to 64TB, got ${String(p.ramBytes)} bytes`);

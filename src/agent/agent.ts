@@ -1,12 +1,15 @@
+import type { KeyObject } from 'node:crypto';
 import { hostname } from 'node:os';
-import { cutText, encodeEnvelope, ProtocolError, type Envelope, type EventData, type MessageType, type DataOf, splitMetrics, splitStatements } from '../protocol/index.ts';
+import { cutText, DEFAULT_AGENT_ACTIONS, encodeEnvelope, ProtocolError, type Envelope, type EventData, type MessageType, type DataOf, splitMetrics, splitStatements } from '../protocol/index.ts';
 import { collectorsForPreset, loadCatalog, type CollectorDef, type Preset } from '../catalog/index.ts';
 import { OS_READERS } from './collectors/os/index.ts';
 import { Job } from './job.ts';
 import { Shipper } from './shipper.ts';
 import { Spool } from './spool.ts';
 import { TargetMonitor, type Emit, type TargetConfig } from './target.ts';
-import type { Transport } from './transport/index.ts';
+import { isCommandSource, type Transport } from './transport/index.ts';
+import { CommandExecutor } from './commands/executor.ts';
+import { TaskScheduler } from './commands/scheduler.ts';
 import { PgbouncerMonitor, type PgbouncerConfig } from './pgbouncer.ts';
 
 export const AGENT_VERSION = '0.1.0';
@@ -41,6 +44,10 @@ export interface AgentOptions {
   /** Collect host metrics from /proc (off when the agent does not run on the database host). */
   nodeMetrics: boolean;
   transport: Transport;
+  /** The server's command key (Ed25519 public key): without it the agent refuses every command. */
+  commandKey?: KeyObject;
+  /** Actions this agent runs (default: every action but `script`). */
+  allowActions?: readonly string[];
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
 
@@ -56,6 +63,10 @@ export class Agent {
   private readonly targets: TargetMonitor[];
   private readonly pgbouncers: PgbouncerMonitor[];
   private readonly nodeJobs: { job: Job; def: CollectorDef }[] = [];
+  /** Runs the server's signed commands. */
+  readonly executor: CommandExecutor;
+  /** Runs scheduled tasks from the last task set the server signed (when the agent has the command key). */
+  readonly scheduler?: TaskScheduler;
   private timer?: NodeJS.Timeout;
   private readonly started = Date.now();
   private nextHeartbeat = 0;
@@ -87,6 +98,17 @@ export class Agent {
       activitySampleMs: opts.activitySampleMs, activityIntervalS: opts.activityIntervalS, hostMetrics: opts.nodeMetrics,
       settingsIntervalS: opts.settingsIntervalS,
     }, emit));
+    this.executor = new CommandExecutor({
+      agent: this.id, publicKey: opts.commandKey, allow: new Set(opts.allowActions ?? DEFAULT_AGENT_ACTIONS),
+      targets: opts.targets.map((t) => ({ name: t.name, url: t.url })), stateDir: opts.spoolDir,
+      report: (instance, data) => { this.send('command.result', instance, data, Date.now()); },
+      // accept() answers undefined when it took the set: not a place for ??.
+      onTasks: (signed, c) => (this.scheduler ? this.scheduler.accept(signed, c) : 'this agent has no server command key'),
+      log: (level, msg) => this.log(level, msg),
+    });
+    if (opts.commandKey) {
+      this.scheduler = new TaskScheduler({ agent: this.id, publicKey: opts.commandKey, executor: this.executor, stateDir: opts.spoolDir, log: (level, msg) => this.log(level, msg) });
+    }
     const bouncerMs = (opts.maxIntervalS ? Math.min(15, opts.maxIntervalS) : 15) * 1000;
     this.pgbouncers = (opts.pgbouncers ?? []).map((b) => new PgbouncerMonitor(b, bouncerMs,
       (data, ts) => this.send('metrics', undefined, { ...data, node: this.node }, ts),
@@ -145,6 +167,8 @@ export class Agent {
 
   start(): void {
     this.shipper.start();
+    this.scheduler?.load();
+    if (isCommandSource(this.opts.transport)) this.opts.transport.listenCommands(this.id, (signed) => this.executor.handle(signed));
     this.timer = setInterval(() => {
       if (this.ticking) return;
       this.ticking = this.tick()
@@ -163,6 +187,11 @@ export class Agent {
    */
   private async tick(): Promise<void> {
     const now = Date.now();
+    try {
+      this.scheduler?.tick();
+    } catch (err) {
+      this.log('error', `scheduled tasks: ${(err as Error).message}`);
+    }
     const track = (p: Promise<void>) => { this.inFlight.add(p); p.finally(() => this.inFlight.delete(p)); };
     for (const t of this.targets) {
       track(t.tick(now).catch((err) => this.log('error', `target ${t.config.name}: ${(err as Error).message}`)));
@@ -203,6 +232,7 @@ export class Agent {
       uptime_s: (now - this.started) / 1000,
       node: this.node,
       spool: this.spool.stats(),
+      ...(this.scheduler ? { tasks: this.scheduler.held() } : {}),
       collectors: jobs.map((j) => ({
         id: j.id, ...(j.instance ? { instance: j.instance } : {}), state: j.state, runs: j.runs, failures: j.failures,
         ...(j.lastDurationMs !== undefined ? { last_duration_ms: j.lastDurationMs } : {}),
@@ -252,6 +282,7 @@ export class Agent {
     clearInterval(this.timer);
     await this.ticking;
     await Promise.allSettled([...this.inFlight]);
+    await this.executor.stop();
     if (drainMs > 0) await this.shipper.drain(drainMs);
     await this.shipper.stop();
     await Promise.all([...this.targets.map((t) => t.close()), ...this.pgbouncers.map((b) => b.close())]);

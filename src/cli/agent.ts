@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { Agent, HttpTransport, NatsTransport, NoopTransport, spoolNonce, type TargetConfig, type Transport } from '../agent/index.ts';
 import { PRESETS } from '../catalog/index.ts';
 import { clusterOfInstanceName } from '../store/inventory.ts';
-import { decodeEnvelope, type Envelope } from '../protocol/index.ts';
+import { commandPublicKey, DB_ACTIONS, decodeEnvelope, type Envelope } from '../protocol/index.ts';
 import { ConfigError, type FieldSpec } from './config.ts';
 import { logLine } from './log.ts';
 
@@ -25,6 +25,8 @@ export const AgentConfig = Type.Object({
   server: Type.String({ default: '' }),
   token: Type.String({ default: '' }),
   token_file: Type.String({ default: '' }),
+  command_key_file: Type.String({ default: '' }),
+  allow_actions: Type.Array(Type.String(), { default: [] }),
   dry_run: Type.Boolean({ default: false }),
   preset: Type.Union(PRESETS.map((p) => Type.Literal(p)), { default: 'standard' }),
   catalog_dir: Type.Array(Type.String(), { default: [] }),
@@ -57,6 +59,8 @@ export const AGENT_FIELDS: FieldSpec[] = [
   { key: 'server', flag: 'server', env: 'PGFLEET_SERVER_URL', type: 'string', description: 'server URL: send over HTTPS instead of NATS' },
   { key: 'token', flag: 'token', env: 'PGFLEET_TOKEN', type: 'string', description: "the agent's credential (pgfleet enroll) or the server's ingest token, for --server" },
   { key: 'token_file', flag: 'token-file', env: 'PGFLEET_TOKEN_FILE', type: 'string', description: 'file holding it (pgfleet enroll writes <id>.credential): keeps it off the command line' },
+  { key: 'command_key_file', flag: 'command-key-file', env: 'PGFLEET_COMMAND_KEY_FILE', type: 'string', description: "the server's command key (PEM; pgfleet enroll writes <id>.command-key.pem): without it the agent runs no commands" },
+  { key: 'allow_actions', flag: 'allow-actions', env: 'PGFLEET_ALLOW_ACTIONS', type: 'list', description: `actions this agent runs (default: all but script): ${DB_ACTIONS.join(', ')}` },
   { key: 'dry_run', flag: 'dry-run', type: 'boolean', description: 'collect but send nothing' },
   { key: 'preset', flag: 'preset', env: 'PGFLEET_PRESET', type: 'string', description: 'minimal | standard | exhaustive' },
   { key: 'catalog_dir', flag: 'catalog-dir', env: 'PGFLEET_CATALOG_DIR', type: 'list', description: 'folders of extra collector YAML files' },
@@ -133,11 +137,14 @@ export function describeMessage(env: Envelope): string {
     case 'statements': return `${head} ${env.data.entries.length} statements${env.data.other ? ` + ${env.data.other.entries} others` : ''}, ${env.data.texts?.length ?? 0} new texts${env.data.reset ? ', after a reset' : ''}`;
     case 'activity': return `${head} ${env.data.samples} samples, ${env.data.groups.length} groups`;
     case 'settings': return `${head} ${env.data.full ? 'every setting' : 'changed'}: ${env.data.settings.length}${env.data.removed?.length ? `, ${env.data.removed.length} removed` : ''}${env.data.settings.length <= 5 ? ` (${env.data.settings.map((s) => `${s.name}=${s.setting}${s.unit ?? ''}`).join(', ')})` : ''}`;
+    case 'command.result': return `${head} ${env.data.action} ${env.data.id.slice(0, 8)}: ${env.data.status}${env.data.reason ? ` (${env.data.reason})` : env.data.error ? ` (${env.data.error.split('\n')[0]})` : ''}`;
   }
 }
 
 export async function runAgent(cfg: AgentConfig, env: NodeJS.ProcessEnv): Promise<() => Promise<void>> {
   const targets = targetsOf(cfg, env);
+  const unknownActions = cfg.allow_actions.filter((a) => !(DB_ACTIONS as string[]).includes(a));
+  if (unknownActions.length) throw new ConfigError([`--allow-actions: unknown ${unknownActions.join(', ')} (known: ${DB_ACTIONS.join(', ')})`]);
   const node = cfg.node || hostname();
   const id = cfg.id || `agent-${node.replace(/[^A-Za-z0-9_-]/g, '-')}`;
   let transport: Transport;
@@ -160,6 +167,8 @@ export async function runAgent(cfg: AgentConfig, env: NodeJS.ProcessEnv): Promis
     statementsIntervalS: cfg.statements_interval_s, statementsTop: cfg.statements_top,
     activitySampleMs: cfg.activity_sample_ms, activityIntervalS: cfg.activity_interval_s, settingsIntervalS: cfg.settings_interval_s,
     transport, log: logLine,
+    ...(cfg.command_key_file ? { commandKey: commandPublicKey(readFileSync(cfg.command_key_file, 'utf8')) } : {}),
+    ...(cfg.allow_actions.length ? { allowActions: [...cfg.allow_actions, 'cancel_command', 'tasks_sync'] } : {}),
   });
   agent.start();
   logLine('info', `pgfleet agent ${id} watching ${targets.map((t) => t.name).join(', ')} via ${transport.name}; spool ${cfg.spool_dir}`);

@@ -4,6 +4,8 @@ import { mkdirSync, chmodSync, existsSync, readFileSync, rmSync, writeFileSync }
 import { resolve, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, InprocTransport } from '../agent/index.ts';
+import { commandPublicKey } from '../protocol/index.ts';
+import { InprocCommandChannel } from '../server/commands/index.ts';
 import { startPostgres, type RunningPostgres } from '../pg-embedded/index.ts';
 import { startServer, type RunningServer } from '../server/index.ts';
 import type { FieldSpec } from './config.ts';
@@ -68,8 +70,10 @@ export async function runDemo(cfg: DemoConfig): Promise<() => Promise<void>> {
     stops.push({ name: 'the store PostgreSQL', stop: () => store.stop() }, { name: 'the target PostgreSQL', stop: () => target.stop() });
 
     const i = cfg.listen.lastIndexOf(':');
+    // Commands go to the demo's agent in this process, signed and checked as over NATS.
+    const channel = new InprocCommandChannel();
     const server = await startServer({
-      role: 'all', storeUrl: store.url, host: cfg.listen.slice(0, i), port: Number(cfg.listen.slice(i + 1)),
+      role: 'all', commandChannel: channel, storeUrl: store.url, host: cfg.listen.slice(0, i), port: Number(cfg.listen.slice(i + 1)),
       webDir: fileURLToPath(sourceUrl('../web/dist', import.meta.url, '../')), retentionDays: 7, log: logLine,
     }).catch((err) => {
       if ((err as { code?: string }).code === 'EADDRINUSE') throw new Error(`${cfg.listen} is in use; pick another with --listen 127.0.0.1:<port> (0 for any free port)`);
@@ -86,7 +90,8 @@ export async function runDemo(cfg: DemoConfig): Promise<() => Promise<void>> {
       targets: [{ name: 'demo-1', cluster: 'demo', url: target.url }],
       preset: 'standard', catalogDirs: [], spoolDir: join(dir, 'spool'),
       statementTimeoutMs: 5000, lockTimeoutMs: 1000, maxIntervalS: cfg.interval_s, heartbeatS: 15, nodeMetrics: true,
-      transport: new InprocTransport(async (bytes) => { await server.keeper.ingest([{ bytes, source: 'inproc' }]); }),
+      transport: new InprocTransport(async (bytes) => { await server.keeper.ingest([{ bytes, source: 'inproc' }]); }, channel.register),
+      commandKey: commandPublicKey(await server.commands!.publicKey()),
       log: logLine,
     });
     agent.start();

@@ -34,6 +34,7 @@ export async function runEnroll(cfg: EnrollConfig): Promise<number> {
   const dir = resolve(cfg.dir);
   const credentialFile = join(dir, `${cfg.id}.credential`);
   const nkeyFile = join(dir, `${cfg.id}.nk`);
+  const commandKeyFile = join(dir, `${cfg.id}.command-key.pem`);
   if (existsSync(credentialFile)) { process.stderr.write(`pgfleet enroll: ${credentialFile} exists: this agent is enrolled already (revoke it on the server to enroll again)\n`); return 1; }
   // The folder first: a credential the server made must not be lost to a folder that cannot be written.
   try { mkdirSync(dir, { recursive: true, mode: 0o700 }); writeFileSync(join(dir, '.pgfleet-write-test'), ''); rmSync(join(dir, '.pgfleet-write-test')); } catch (err) {
@@ -51,19 +52,22 @@ export async function runEnroll(cfg: EnrollConfig): Promise<number> {
     process.stderr.write(`pgfleet enroll: cannot reach ${cfg.server}: ${(err as Error).message}\n`);
     return 1;
   }
-  const body = await res.json().catch(() => ({})) as { credential?: string; namespace?: string; message?: string };
+  const body = await res.json().catch(() => ({})) as { credential?: string; namespace?: string; commandKey?: string; message?: string };
   if (res.status !== 201 || !body.credential) { process.stderr.write(`pgfleet enroll: refused (${res.status}): ${body.message ?? 'no answer'}\n`); return 1; }
   for (const [file, text] of [[nkeyFile, new TextDecoder().decode(key.getSeed())], [credentialFile, body.credential]] as const) {
     writeFileSync(file, `${text}\n`, { mode: 0o600 });
     chmodSync(file, 0o600);
   }
+  // The server's public key: the agent runs only commands it signed.
+  if (body.commandKey) writeFileSync(commandKeyFile, body.commandKey, { mode: 0o644 });
   process.stdout.write([
     `enrolled ${cfg.id} in namespace ${body.namespace}`,
     `  credential (HTTPS ingest): ${credentialFile}`,
     `  NATS key seed:             ${nkeyFile}`,
+    ...(body.commandKey ? [`  server's command key:      ${commandKeyFile}`] : []),
     'run the agent with:',
-    `  pgfleet agent --id ${cfg.id} --namespace ${body.namespace} --server ${cfg.server} --token-file ${credentialFile} …`,
-    `  pgfleet agent --id ${cfg.id} --namespace ${body.namespace} --nats <urls> --nats-nkey-file ${nkeyFile} …`,
+    `  pgfleet agent --id ${cfg.id} --namespace ${body.namespace} --server ${cfg.server} --token-file ${credentialFile}${body.commandKey ? ` --command-key-file ${commandKeyFile}` : ''} …`,
+    `  pgfleet agent --id ${cfg.id} --namespace ${body.namespace} --nats <urls> --nats-nkey-file ${nkeyFile}${body.commandKey ? ` --command-key-file ${commandKeyFile}` : ''} …`,
     '',
   ].join('\n'));
   return 0;

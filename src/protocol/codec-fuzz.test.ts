@@ -28,8 +28,8 @@ const MESSAGE_SHAPES: Record<ProtocolErrorCode, RegExp> = {
   PGFLEET_PROTOCOL_TOO_LARGE: /^message is \d+ bytes, the limit is 1048576$/,
   PGFLEET_PROTOCOL_DECODE: /^(message is empty$|not valid (JSON|MessagePack): \S)/,
   PGFLEET_PROTOCOL_ENVELOPE: /^(envelope must be an object$|invalid envelope: \/.*: \S)/s,
-  PGFLEET_PROTOCOL_UNKNOWN_TYPE: /^unknown message type ".*" \(known: metrics, inventory, heartbeat, event, statements, activity, settings\)$/s,
-  PGFLEET_PROTOCOL_SCHEMA: /^invalid (metrics|inventory|heartbeat|event|statements|activity|settings) data: \/data.*: \S/s,
+  PGFLEET_PROTOCOL_UNKNOWN_TYPE: /^unknown message type ".*" \(known: metrics, inventory, heartbeat, event, statements, activity, settings, command\.result\)$/s,
+  PGFLEET_PROTOCOL_SCHEMA: /^invalid (metrics|inventory|heartbeat|event|statements|activity|settings|command\.result) data: \/data.*: \S/s,
 };
 
 const idPattern = new RegExp(ID_PATTERN);

@@ -73,6 +73,14 @@ const SAMPLES: { [K in MessageType]: Envelope<K> } = {
       ],
     },
   },
+  'command.result': {
+    v: 1, type: 'command.result', agent: 'agent-db1', instance: 'main-1', seq: 8, ts: TS,
+    data: {
+      id: '0b6c4f1e-7d1a-4c55-9a63-1f2e3d4c5b6a', action: 'alter_system', status: 'ok', started_at: TS - 40, duration_ms: 38.5, by: 'alice',
+      output: { reloaded: true, settings: [{ name: 'work_mem', before: '4096', after: '8192', pending_restart: false }], restart_needed: [] },
+      task: { id: 3, scheduled_at: TS - 60 },
+    },
+  },
 };
 
 const ENCODINGS: Encoding[] = ['msgpack', 'json'];
@@ -261,9 +269,9 @@ test('partial: agent, seq and type are filled when they can be read', () => {
 });
 
 test('PGFLEET_PROTOCOL_UNKNOWN_TYPE names the type and the known ones', () => {
-  for (const type of ['command.result', 'constructor', '__proto__', 'toString']) {
+  for (const type of ['command.refused', 'constructor', '__proto__', 'toString']) {
     const [err] = rejectsBothWays({ ...SAMPLES.event, type }, 'PGFLEET_PROTOCOL_UNKNOWN_TYPE', new RegExp(`unknown message type "${type.replace('.', '\\.')}"`));
-    assert.match(err.message, /known: metrics, inventory, heartbeat, event, statements, activity, settings/);
+    assert.match(err.message, /known: metrics, inventory, heartbeat, event, statements, activity, settings, command\.result/);
     assert.deepEqual(err.partial, { agent: 'agent-db1', seq: 4_000_000_000, type });
   }
 });

@@ -8,3 +8,5 @@ export * from './subjects.ts';
 export * from './split.ts';
 export * from './limits.ts';
 export * from './batch.ts';
+export * from './commands.ts';
+export * from './command-signature.ts';

@@ -21,6 +21,7 @@ function sample(type: MessageType): Envelope {
     case 'statements': return { ...base, type, data: { interval_ms: 60_000, entries: [{ queryid: '-6074478521356846112', datname: 'app', usename: 'web', toplevel: true, c: { calls: 1 } }], texts: [{ queryid: '-6074478521356846112', text: 'SELECT 1' }], evicted: 0 } };
     case 'activity': return { ...base, type, data: { interval_ms: 15_000, sample_ms: 1000, samples: 15, groups: [{ state: 'active', wait_event_type: 'IO', wait_event: 'DataFileRead', queryid: '42', datname: 'app', usename: 'web', backend_type: 'client backend', n: 7 }] } };
     case 'settings': return { ...base, type, data: { full: true, removed: ['old_setting'], settings: [{ name: 'work_mem', setting: '4096', unit: 'kB', vartype: 'integer', context: 'user', category: 'Resource Usage', source: 'default', sourcefile: '/etc/postgresql.conf', sourceline: 1, pending_restart: false, boot_val: '4096', reset_val: '4096' }] } };
+    case 'command.result': return { ...base, type, data: { id: '0b6c4f1e-7d1a-4c55-9a63-1f2e3d4c5b6a', action: 'vacuum', status: 'error', sqlstate: '55P03', error: 'lock timeout', duration_ms: 5, output: { statement: 'VACUUM' }, task: { id: 1, scheduled_at: TS } } };
   }
 }
 

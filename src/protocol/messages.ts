@@ -1,10 +1,11 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ActivityData, StatementsData } from './statements.ts';
 import { SettingsData } from './settings.ts';
+import { CommandResultData } from './commands.ts';
 import { INT4_MAX, JsonbObject, MAX_TIME_MS, PgText, PgTextKey } from './limits.ts';
 
 /** Every message type of protocol v1. Adding one is adding a schema here. */
-export const MESSAGE_TYPES = ['metrics', 'inventory', 'heartbeat', 'event', 'statements', 'activity', 'settings'] as const;
+export const MESSAGE_TYPES = ['metrics', 'inventory', 'heartbeat', 'event', 'statements', 'activity', 'settings', 'command.result'] as const;
 export type MessageType = (typeof MESSAGE_TYPES)[number];
 
 export const METRIC_KINDS = ['gauge', 'counter'] as const;
@@ -64,6 +65,8 @@ export const HeartbeatData = Type.Object({
   uptime_s: Type.Number({ minimum: 0 }),
   node: PgText({ maxLength: 255 }),
   spool: Type.Object({ messages: Type.Integer({ minimum: 0 }), bytes: Type.Integer({ minimum: 0 }), dropped: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+  /** The scheduled task set the agent holds (agents with the server's command key): the server re-sends it when it differs. */
+  tasks: Type.Optional(Type.Object({ version: Type.Integer({ minimum: -1 }), digest: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false })),
   collectors: Type.Array(Type.Object({
     id: PgText({ maxLength: 100 }),
     instance: Type.Optional(PgText({ maxLength: 200 })),
@@ -103,6 +106,7 @@ export const DATA_SCHEMAS: Record<MessageType, TSchema> = {
   statements: StatementsData,
   activity: ActivityData,
   settings: SettingsData,
+  'command.result': CommandResultData,
 };
 
 export interface DataOf {
@@ -113,4 +117,5 @@ export interface DataOf {
   statements: StatementsData;
   activity: ActivityData;
   settings: SettingsData;
+  'command.result': CommandResultData;
 }

@@ -13,6 +13,7 @@ import { DEFAULT_ROUTES, ensureIngestStream, Keeper, LiveReceiver, NatsSource, S
 import { startLiveHub } from './live/index.ts';
 import { Worker } from './worker/index.ts';
 import { AgentAuth, AuthService, type Directory } from './auth/index.ts';
+import { CommandService, NatsCommandChannel, NoopCommandChannel, type CommandChannel } from './commands/index.ts';
 
 export const SERVER_VERSION = '0.1.0';
 export const SERVER_ROLES = ['all', 'api', 'keeper', 'worker'] as const;
@@ -49,6 +50,10 @@ export interface ServerOptions {
   natsCaFile?: string;
   /** Reverse proxies (addresses, CIDRs) whose X-Forwarded-For gives the client's address. */
   trustProxy?: string[];
+  /** How commands reach agents (default: NATS request/reply when NATS is given, else only agents' HTTPS polls); the demo passes an in-process one. */
+  commandChannel?: CommandChannel;
+  /** The worker advises every instance this often (default 6 h). */
+  advisorEveryMs?: number;
   /** Session cookies carry Secure (default: when the API speaks TLS; set it behind a TLS proxy). */
   secureCookies?: boolean;
 }
@@ -61,6 +66,8 @@ export interface RunningServer {
   url?: string;
   worker?: Worker;
   live?: EventEmitter;
+  /** Signs and delivers commands (api role). */
+  commands?: CommandService;
   /** On a store without users: the first admin and its one-time password, to be shown once. */
   firstAdmin?: { name: string; password: string };
   stop(): Promise<void>;
@@ -89,17 +96,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   } };
   try {
     if (has('worker')) {
-      const worker = new Worker(store, { retentionDays: opts.retentionDays, rollup1mDays: opts.rollup1mDays, rollup1hDays: opts.rollup1hDays, log });
+      const worker = new Worker(store, {
+        retentionDays: opts.retentionDays, rollup1mDays: opts.rollup1mDays, rollup1hDays: opts.rollup1hDays, log,
+        advisor: { source: { store, series: new SeriesService(store, metrics) }, everyMs: opts.advisorEveryMs },
+      });
       worker.start();
       running.worker = worker;
       stops.push(() => worker.stop());
     }
     if (has('keeper') && opts.natsServers?.length) {
-      const nc: NatsConnection = await connect({
-        servers: opts.natsServers, name: 'pgfleet-keeper', reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500,
-        ...(opts.natsNkeySeed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(opts.natsNkeySeed)) } : {}),
-        ...(opts.natsCaFile ? { tls: { caFile: opts.natsCaFile } } : opts.natsServers.some((u) => u.startsWith('tls://')) ? { tls: {} } : {}),
-      });
+      const nc = await connectNats(opts, opts.natsServers, 'pgfleet-keeper');
       await ensureIngestStream(nc, { ackWaitS: opts.ackWaitS });
       const source = new NatsSource(nc, keeper, {
         stream: { ackWaitS: opts.ackWaitS }, stallMs: opts.consumerStallS === undefined ? undefined : opts.consumerStallS * 1000,
@@ -117,6 +123,16 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     if (has('api')) {
       const liveHub = await startLiveHub(store);
       stops.push(liveHub.stop);
+      let channel = opts.commandChannel;
+      if (!channel && opts.natsServers?.length) {
+        const nc = await connectNats(opts, opts.natsServers, 'pgfleet-api');
+        stops.push(async () => { await nc.drain().catch(() => nc.close()); });
+        channel = new NatsCommandChannel(nc);
+      }
+      const commands = new CommandService(store, channel ?? new NoopCommandChannel(), { log });
+      commands.start();
+      stops.push(() => commands.stop());
+      running.commands = commands;
       const series = new SeriesService(store, metrics);
       const auth = new AuthService(store, { directory: opts.directory });
       running.firstAdmin = await auth.bootstrap();
@@ -125,7 +141,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         version: SERVER_VERSION, store, keeper,
         keeperCheck: (envs, now = Date.now()) => Keeper.check(envs.map((envelope) => ({ envelope, source: 'http' })), now, { maxAgeMs: opts.retentionDays * 86_400_000 }),
         series, instances: new InstancesService(store, series), objects: new ObjectsService(store, series), topology: new TopologyService(store), collectors, metrics, live: liveHub.hub,
-        ingestToken: opts.ingestToken || undefined,
+        ingestToken: opts.ingestToken || undefined, commands,
       }, {
         webDir: opts.webDir, logger: opts.logger, trustProxy: opts.trustProxy,
         tls: opts.tls ? { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) } : undefined,
@@ -143,6 +159,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     throw err;
   }
   return running;
+}
+
+/** A connection to NATS as the server: its NKEY, TLS when asked for, reconnecting for ever. */
+function connectNats(opts: ServerOptions, servers: string[], name: string): Promise<NatsConnection> {
+  return connect({
+    servers, name, reconnect: true, maxReconnectAttempts: -1, reconnectTimeWait: 500,
+    ...(opts.natsNkeySeed ? { authenticator: nkeyAuthenticator(new TextEncoder().encode(opts.natsNkeySeed)) } : {}),
+    ...(opts.natsCaFile ? { tls: { caFile: opts.natsCaFile } } : servers.some((u) => u.startsWith('tls://')) ? { tls: {} } : {}),
+  });
 }
 
 /** The store URI without its password, for messages. */

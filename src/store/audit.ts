@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import type { Sql, TransactionSql } from 'postgres';
 
 export const AUDIT_RESULTS = ['ok', 'denied', 'failed'] as const;
 export type AuditResult = (typeof AUDIT_RESULTS)[number];
@@ -27,8 +27,10 @@ export interface AuditFilter { from?: number; to?: number; actor?: string; actio
 export class AuditStore {
   constructor(private readonly sql: Sql) {}
 
-  async append(e: AuditEntry): Promise<void> {
-    await this.sql`
+  /** Appends an entry; with `tx`, in that transaction (it commits with what it records). */
+  async append(e: AuditEntry, tx?: TransactionSql): Promise<void> {
+    const sql = (tx ?? this.sql) as Sql;
+    await sql`
       insert into audit_log (actor, actor_kind, ip, action, target, namespace, detail, result, status)
       values (${e.actor}, ${e.actorKind}, ${e.ip ?? null}, ${e.action}, ${e.target ?? null}, ${e.namespace ?? null},
         ${e.detail ? JSON.stringify(e.detail) : null}::text::jsonb, ${e.result}, ${e.status ?? null})`;

@@ -12,6 +12,8 @@ import { ExplainPlanStore } from './explain-plans.ts';
 import { AccessStore } from './access.ts';
 import { AuditStore } from './audit.ts';
 import { AgentCredentialStore } from './agent-credentials.ts';
+import { CommandStore } from './commands.ts';
+import { AdvisorStore } from './advisor.ts';
 
 export * from './errors.ts';
 export * from './timeseries.ts';
@@ -28,6 +30,8 @@ export { ExplainPlanStore, type StoredPlan } from './explain-plans.ts';
 export * from './access.ts';
 export * from './audit.ts';
 export * from './agent-credentials.ts';
+export * from './commands.ts';
+export * from './advisor.ts';
 export * from './settings-state.ts';
 export * from './store-size.ts';
 export * from './store-size-report.ts';
@@ -49,6 +53,10 @@ export interface Store {
   audit: AuditStore;
   /** Enrollment tokens and agents' own credentials. */
   agentCredentials: AgentCredentialStore;
+  /** Commands to agents, scheduled tasks, saved scripts. */
+  commands: CommandStore;
+  /** Advisor profiles and the worker's advisor runs. */
+  advisor: AdvisorStore;
   rollups: Rollups;
   compactor: Compactor;
   /** The store's own size, its history and forecast. */
@@ -83,6 +91,8 @@ export async function openStore(url: string | undefined, opts: StoreOptions = {}
     access: new AccessStore(sql),
     audit: new AuditStore(sql),
     agentCredentials: new AgentCredentialStore(sql),
+    commands: new CommandStore(sql),
+    advisor: new AdvisorStore(sql),
     rollups: new Rollups(sql),
     compactor: new Compactor(sql),
     size: new StoreSize(sql),

@@ -31,3 +31,14 @@ export async function launchChromium(viewport = { width: 1440, height: 900 }): P
     },
   };
 }
+
+/** On the /tune page: asks for the advice of `instance` on a machine of `cpus` and `ram` (and a workload, when given). */
+export async function askTune(page: import('playwright-core').Page, url: string, o: { instance: string; cpus: string; ram: string; workload?: string }): Promise<void> {
+  await page.goto(`${url}/tune`);
+  await page.locator(`[data-testid="tune-instance"] option[value="${o.instance}"]`).waitFor({ state: 'attached', timeout: 30_000 });
+  await page.locator('[data-testid="tune-instance"]').selectOption(o.instance);
+  await page.locator('[data-testid="tune-cpus"]').fill(o.cpus);
+  await page.locator('[data-testid="tune-ram"]').fill(o.ram);
+  if (o.workload) await page.locator('[data-testid="tune-workload"]').selectOption(o.workload);
+  await page.locator('[data-testid="tune-run"]').click();
+}

@@ -168,6 +168,19 @@ export function validEnvelope(r: Rand, type: MessageType, k: EnvelopeKeys): Enve
         },
       };
     }
+    case 'command.result': {
+      const status = r.pick(['ok', 'error', 'refused', 'cancelled', 'skipped'] as const);
+      return {
+        ...base, type, ...(instance ? { instance } : {}),
+        data: {
+          id: '0b6c4f1e-7d1a-4c55-9a63-1f2e3d4c5b6a', action: r.pick(['vacuum', 'analyze', 'terminate_backend']), status, duration_ms: r.int(60_000),
+          ...(status === 'error' ? { sqlstate: '55P03', error: 'canceling statement due to lock timeout' } : {}),
+          ...(status === 'refused' || status === 'skipped' ? { reason: 'outside its window 01:00–05:00' } : {}),
+          ...(status === 'ok' ? { output: { statement: 'VACUUM (ANALYZE) "public"."t"', tables: 1 } } : {}),
+          ...(r.chance(0.3) ? { task: { id: r.range(1, 50), scheduled_at: k.ts } } : {}),
+        },
+      };
+    }
   }
 }
 

@@ -43,11 +43,13 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
   let exit: Promise<void> = Promise.resolve();
   const start = async () => {
     const conf = join(dir.path, 'nats.conf');
-    if (opts.config !== undefined) writeFileSync(conf, opts.config);
-    child = spawn(bin, [...(opts.config !== undefined ? ['-c', conf] : []), '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', join(dir.path, 'js')], { stdio: 'ignore' });
+    if (opts.config !== undefined) writeFileSync(conf, withJetStream(opts.config));
+    child = spawn(bin, [...(opts.config !== undefined ? ['-c', conf] : ['-js', '-sd', join(dir.path, 'js')]), '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
     exit = new Promise((r) => child!.on('exit', () => r()));
     await waitPort(port);
   };
+  // JetStream in the file itself: nats-server 2.9 turns JetStream off on a reload (SIGHUP) when only the -js flag enabled it.
+  const withJetStream = (config: string) => `jetstream { store_dir: ${JSON.stringify(join(dir.path, 'js'))} }\n${config}`;
   const signal = async (sig: NodeJS.Signals) => {
     if (!child || child.exitCode !== null || child.signalCode) return;
     child.kill(sig);
@@ -60,7 +62,7 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
     stop, restart: start, kill: () => signal('SIGKILL'),
     destroy: async () => { await stop(); dir.remove(); },
     reload: async (config: string) => {
-      writeFileSync(join(dir.path, 'nats.conf'), config);
+      writeFileSync(join(dir.path, 'nats.conf'), withJetStream(config));
       opts.config = config;
       child?.kill('SIGHUP');
     },

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { AUTH_EVENT, fetchMe, logout, type Me } from './api.ts';
+import { MeContext } from './me.ts';
 import { TopBar } from './components/TopBar.tsx';
 import { SignInPage } from './pages/SignInPage.tsx';
 import { AccessPage } from './pages/AccessPage.tsx';
@@ -16,6 +17,7 @@ import { ExplainPage } from './pages/ExplainPage.tsx';
 import { TunePage } from './pages/TunePage.tsx';
 import { Link, matchRoute, usePath } from './router.tsx';
 import { useTheme } from './theme.ts';
+import { TasksPage } from './pages/TasksPage.tsx';
 
 /** The console: a top bar and the page of the current route. */
 export function App() {
@@ -34,7 +36,7 @@ export function App() {
   if (me === null || me.mustChangePassword) return <SignInPage me={me} onSignedIn={setMe} />;
   const signOut = () => { logout().finally(() => setMe(null)); };
   return (
-    <>
+    <MeContext.Provider value={me}>
       <TopBar theme={theme} onTheme={setTheme} me={me} onSignOut={signOut} />
       {route.page === 'fleet' && <FleetPage />}
       {route.page === 'instance' && route.tab === 'dashboard' && <InstancePage key={route.id} id={route.id} />}
@@ -47,6 +49,7 @@ export function App() {
       {route.page === 'explain' && <ExplainPage key={route.id ?? ''} id={route.id} />}
       {route.page === 'tune' && <TunePage />}
       {route.page === 'access' && <AccessPage me={me} />}
+      {route.page === 'tasks' && <TasksPage />}
       {route.page === 'cluster' && <ClusterPage key={`${route.namespace}/${route.cluster}`} namespace={route.namespace} cluster={route.cluster} />}
       {route.page === 'not-found' && (
         <main className="page">
@@ -54,6 +57,6 @@ export function App() {
           <p><Link to="/">Back to the fleet</Link></p>
         </main>
       )}
-    </>
+    </MeContext.Provider>
   );
 }

@@ -100,7 +100,7 @@ export function csrfToken(): string {
 /** Fired when the server says the session is gone or the password must change: the console shows the sign-in. */
 export const AUTH_EVENT = 'pgfleet:auth';
 
-async function getJson<T>(path: string, signal?: AbortSignal, post?: { method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; body?: string }): Promise<T> {
+export async function getJson<T>(path: string, signal?: AbortSignal, post?: { method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; body?: string }): Promise<T> {
   let res: Response;
   try {
     res = await fetch(path, post

@@ -44,6 +44,7 @@ export type Route =
   | { page: 'explain'; id?: string }
   | { page: 'tune' }
   | { page: 'access' }
+  | { page: 'tasks' }
   | { page: 'cluster'; namespace: string; cluster: string }
   | { page: 'not-found' };
 
@@ -54,6 +55,7 @@ export function matchRoute(path: string): Route {
   if (path === '/explain' || path === '/explain/') return { page: 'explain' };
   if (path === '/tune' || path === '/tune/') return { page: 'tune' };
   if (path === '/access' || path === '/access/') return { page: 'access' };
+  if (path === '/tasks' || path === '/tasks/') return { page: 'tasks' };
   const e = /^\/explain\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
   if (e) return { page: 'explain', id: e[1] };
   const m = /^\/instances\/([^/]+)(?:\/(queries|activity|objects|settings))?\/?$/.exec(path);
@@ -102,17 +104,18 @@ interface LinkProps {
   to: string;
   className?: string;
   children: ReactNode;
+  testid?: string;
 }
 
 /** An anchor that navigates in place; modified clicks (new tab, …) keep the browser's behaviour. */
-export function Link({ to, className, children }: LinkProps) {
+export function Link({ to, className, children, testid }: LinkProps) {
   const onClick = (e: MouseEvent<HTMLAnchorElement>): void => {
     if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
     navigate(to);
   };
   return (
-    <a href={to} className={className} onClick={onClick}>
+    <a href={to} className={className} onClick={onClick} data-testid={testid}>
       {children}
     </a>
   );

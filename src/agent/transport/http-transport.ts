@@ -1,4 +1,4 @@
-import type { OutgoingMeta, Transport } from './transport.ts';
+import type { CommandHandler, CommandSource, OutgoingMeta, Transport } from './transport.ts';
 
 export interface HttpTransportOptions {
   /** Server base URL, e.g. https://pgfleet.example:8080 */
@@ -9,7 +9,7 @@ export interface HttpTransportOptions {
 }
 
 /** POSTs each envelope to /api/v1/ingest; a 200 means committed. For installs without a broker. */
-export class HttpTransport implements Transport {
+export class HttpTransport implements Transport, CommandSource {
   readonly name = 'http';
   private readonly endpoint: string;
   constructor(private readonly opts: HttpTransportOptions) {
@@ -35,7 +35,37 @@ export class HttpTransport implements Transport {
     if (!res.ok) throw new Error(`ingest answered ${res.status}: ${(await res.text()).slice(0, 500)}`);
   }
 
-  async close(): Promise<void> {}
+  private polling?: AbortController;
+
+  /**
+   * Commands for installs without a broker: a long poll of GET /api/v1/agent/commands (the server
+   * answers as soon as a command is queued, or empty after `wait` seconds); outcomes go back as
+   * `command.result` messages through ingest.
+   */
+  listenCommands(_agent: string, handle: CommandHandler): void {
+    if (this.polling) return;
+    const stop = this.polling = new AbortController();
+    const url = new URL('/api/v1/agent/commands?wait=20', this.opts.url).toString();
+    void (async () => {
+      for (let wait = 1000; !stop.signal.aborted;) {
+        try {
+          const res = await fetch(url, {
+            headers: this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {},
+            signal: AbortSignal.any([stop.signal, AbortSignal.timeout(40_000)]),
+          });
+          if (!res.ok) throw new Error(`commands poll answered ${res.status}`);
+          for (const c of await res.json() as unknown[]) handle(c);
+          wait = 1000;
+        } catch {
+          if (stop.signal.aborted) return;
+          await new Promise((r) => setTimeout(r, wait));
+          wait = Math.min(wait * 2, 30_000);
+        }
+      }
+    })();
+  }
+
+  async close(): Promise<void> { this.polling?.abort(); }
 }
 
 /** A message the server refused for good (malformed); the shipper drops it and counts it. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import { ingestSubject, messageId } from '../../protocol/index.ts';
-import type { OutgoingMeta, Transport } from './transport.ts';
+import { commandSubject, ingestSubject, messageId } from '../../protocol/index.ts';
+import type { CommandHandler, CommandSource, OutgoingMeta, Transport } from './transport.ts';
 
 export interface NatsTransportOptions {
   servers: string | string[];
@@ -26,7 +26,7 @@ export interface NatsTransportOptions {
  * It connects in the background: an agent started while the broker is down collects
  * into its spool at once, and sends when the broker answers.
  */
-export class NatsTransport implements Transport {
+export class NatsTransport implements Transport, CommandSource {
   readonly name = 'nats';
   private nc?: NatsConnection;
   private js?: JetStreamClient;
@@ -58,11 +58,32 @@ export class NatsTransport implements Transport {
           ...(this.opts.caFile ? { tls: { caFile: this.opts.caFile } } : [this.opts.servers].flat().some((u) => u.startsWith('tls://')) ? { tls: {} } : {}),
         });
         this.js = jetstream(this.nc);
+        if (this.commands) this.subscribe(this.nc, this.commands.agent, this.commands.handle);
         return;
       } catch {
         await new Promise((r) => setTimeout(r, wait));
       }
     }
+  }
+
+  private commands?: { agent: string; handle: CommandHandler };
+
+  /** Answers requests on pgfleet.cmd.<agent> (the subscription is renewed by nats.js on reconnects). */
+  listenCommands(agent: string, handle: CommandHandler): void {
+    this.commands = { agent, handle };
+    if (this.nc) this.subscribe(this.nc, agent, handle);
+  }
+
+  private subscribe(nc: NatsConnection, agent: string, handle: CommandHandler): void {
+    nc.subscribe(commandSubject(agent), {
+      callback: (err, msg) => {
+        if (err) return;
+        let payload: unknown;
+        try { payload = msg.json(); } catch { payload = undefined; }
+        const reply = handle(payload);
+        if (msg.reply) msg.respond(JSON.stringify(reply));
+      },
+    });
   }
 
   async send(bytes: Uint8Array, meta: OutgoingMeta): Promise<void> {

@@ -16,3 +16,15 @@ export interface Transport {
   send(bytes: Uint8Array, meta: OutgoingMeta): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Handles a delivered command (a SignedCommand, not yet trusted) and answers at once whether it was accepted. */
+export type CommandHandler = (signed: unknown) => { id: string; accepted: boolean; reason?: string };
+
+/** A transport that also brings commands from the server (NATS request/reply, HTTPS polling, in-process). */
+export interface CommandSource {
+  listenCommands(agent: string, handle: CommandHandler): void;
+}
+
+export function isCommandSource(t: unknown): t is CommandSource {
+  return typeof (t as Partial<CommandSource>)?.listenCommands === 'function';
+}

@@ -24,6 +24,8 @@ import authRoutes, { Me } from './routes/auth.ts';
 import usersRoutes from './routes/users.ts';
 import tokensRoutes from './routes/tokens.ts';
 import agentsRoutes from './routes/agents.ts';
+import actionsRoutes, { CommandView } from './routes/actions.ts';
+import tasksRoutes from './routes/tasks.ts';
 import { installAccess } from './access.ts';
 
 export interface ApiOptions {
@@ -55,6 +57,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   app.addSchema(Instance);
   app.addSchema(CollectorState);
   app.addSchema(Me);
+  app.addSchema(CommandView);
   // Before any route: each must declare who may call it, and every request goes through the checks.
   installAccess(app, { auth: ctx.auth, store: ctx.store, secureCookies: ctx.secureCookies, onAuditError: (err) => app.log.error({ err }, 'audit entry not written') });
   await app.register(swagger, {
@@ -84,6 +87,8 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
         { name: 'advisor', description: 'Configuration recommendations (pgfleet tune)' },
         { name: 'topology', description: 'Clusters: who streams from whom, lag, slots, role changes' },
         { name: 'prometheus', description: 'The fleet as a Prometheus scrape target' },
+        { name: 'actions', description: 'Actions on instances through their agents: signed commands, checked by the agent, audited' },
+        { name: 'tasks', description: 'Scheduled tasks (run by the agents) and saved scripts' },
         { name: 'access', description: 'Sign-in, users, roles per namespace, API tokens, the audit log' },
       ],
     },
@@ -99,6 +104,8 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(liveRoutes, ctx);
   await app.register(metricsRoutes, ctx);
   await app.register(objectsRoutes, ctx);
+  await app.register(actionsRoutes, ctx);
+  await app.register(tasksRoutes, ctx);
   await app.register(settingsRoutes, ctx);
   await app.register(explainRoutes, ctx);
   await app.register(advisorRoutes, ctx);

@@ -3,6 +3,7 @@ import type { CollectorDef, MetricDef } from '../../catalog/index.ts';
 import type { Envelope } from '../../protocol/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { AgentAuth, AuthService } from '../auth/index.ts';
+import type { CommandService } from '../commands/index.ts';
 import type { DeadLetter, Keeper } from '../keeper/index.ts';
 import type { InstancesService } from './instances-service.ts';
 import type { ObjectsService } from './objects-service.ts';
@@ -30,6 +31,8 @@ export interface ApiContext {
   agentAuth: AgentAuth;
   /** Session cookies carry the Secure attribute. */
   secureCookies: boolean;
+  /** Signs, records and delivers commands to agents; keeps task sets in sync. */
+  commands: CommandService;
   /** Emits `update` with a LiveUpdate for every committed change. */
   live: EventEmitter;
 }

@@ -66,7 +66,7 @@ export class AgentAuth {
   /**
    * The nats-server `authorization` block: the keeper (by its public NKEY) may do everything; each
    * enrolled agent may publish only on pgfleet.ingest.<its namespace>.<its id>.> and receive only its
-   * own replies and commands. A revoked agent is left out, so a reload refuses it.
+   * own replies and commands (and answer the commands it receives). A revoked agent is left out, so a reload refuses it.
    */
   async natsAuthorization(keeperNkey: string): Promise<string> {
     try { fromPublic(keeperNkey); } catch { throw new AuthError('PGFLEET_AUTH_BAD_REQUEST', 'keeperNkey: expected the public key of the keeper\'s NATS user key pair (U…)'); }
@@ -77,7 +77,7 @@ export class AgentAuth {
       'authorization {',
       '  users = [',
       `    { nkey: ${q(keeperNkey)} }  # the keeper (pgfleet serve --nats-nkey-file)`,
-      ...agents.map((c) => `    { nkey: ${q(c.nkey!)}, permissions: { publish: { allow: [${q(`${INGEST_PREFIX}.${c.namespace}.${c.agent}.>`)}] }, subscribe: { allow: [${q(`${agentInboxPrefix(c.agent)}.>`)}, ${q(commandSubject(c.agent))}] } } }  # ${c.agent}`),
+      ...agents.map((c) => `    { nkey: ${q(c.nkey!)}, permissions: { publish: { allow: [${q(`${INGEST_PREFIX}.${c.namespace}.${c.agent}.>`)}] }, subscribe: { allow: [${q(`${agentInboxPrefix(c.agent)}.>`)}, ${q(commandSubject(c.agent))}] }, allow_responses: true } }  # ${c.agent}`),
       '  ]',
       '}',
       '',

@@ -28,7 +28,7 @@ test('valid envelopes pass, as bytes in either encoding or already decoded, in o
 
 test('malformed bytes become dead letters with code, reason, source, payload and what could be read', () => {
   const badSchema = { ...metrics(7), data: { collector: 'pg_up', metrics: [{ name: 'pg_up.up', kind: 'gauge', points: [{ v: 'one' }] }] } };
-  const unknownType = { ...heartbeat(8), type: 'command.result' };
+  const unknownType = { ...heartbeat(8), type: 'command.refused' };
   const badEnvelope = { ...heartbeat(9), agent: 'agent.db1' };
   const garbage: Incoming = { bytes: Uint8Array.from([0x7b, 0x7b, 0x7b]), source: 'http' };
   const empty: Incoming = { bytes: new Uint8Array(0), source: 'http' };
@@ -41,12 +41,12 @@ test('malformed bytes become dead letters with code, reason, source, payload and
     'PGFLEET_PROTOCOL_DECODE', 'PGFLEET_PROTOCOL_DECODE', 'PGFLEET_PROTOCOL_TOO_LARGE',
   ]);
   assert.match(dead[0].reason, /\/data\/metrics\/0\/points\/0\/v/);
-  assert.match(dead[1].reason, /unknown message type "command\.result"/);
+  assert.match(dead[1].reason, /unknown message type "command\.refused"/);
   assert.match(dead[2].reason, /\/agent/);
   assert.match(dead[3].reason, /not valid JSON/);
   assert.match(dead[4].reason, /empty/);
   assert.deepEqual([dead[0].agent, dead[0].seq, dead[0].type], ['agent-db1', 7, 'metrics']);
-  assert.deepEqual([dead[1].agent, dead[1].seq, dead[1].type], ['agent-db1', 8, 'command.result']);
+  assert.deepEqual([dead[1].agent, dead[1].seq, dead[1].type], ['agent-db1', 8, 'command.refused']);
   assert.deepEqual([dead[2].agent, dead[2].seq, dead[2].type], ['agent.db1', 9, 'heartbeat']);
   assert.deepEqual([dead[3].agent, dead[3].seq, dead[3].type], [undefined, undefined, undefined]);
   assert.equal(dead[0].source, 'nats:pgfleet.ingest.default.agent-db1.x');

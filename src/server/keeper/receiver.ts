@@ -32,4 +32,5 @@ export const DEFAULT_ROUTES: Routes = {
   statements: ['store'],
   activity: ['store'],
   settings: ['store'],
+  'command.result': ['store', 'live'],
 };

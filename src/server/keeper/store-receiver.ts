@@ -152,6 +152,18 @@ export class StoreReceiver implements Receiver {
         case 'settings':
           settings.push({ instanceId: a.instanceId!, ts: env.ts, data: env.data });
           break;
+        case 'command.result': {
+          // The outcome joins its command, and the audit log says how it ended (refusals included).
+          const d = env.data;
+          const r = await this.store.commands.applyResult(tx, env.agent, env.instance, d);
+          await this.store.audit.append({
+            actor: `agent ${env.agent}`, actorKind: 'agent', action: `command.${d.status}`, target: env.instance ?? null, namespace: r.namespace,
+            detail: { id: d.id, action: d.action, ...(r.by ? { by: r.by } : {}), ...(d.reason ? { reason: d.reason } : {}), ...(d.sqlstate ? { sqlstate: d.sqlstate } : {}),
+              ...(d.error ? { error: d.error.slice(0, 500) } : {}), duration_ms: d.duration_ms, ...(d.task ? { task: d.task.id, scheduled_at: d.task.scheduled_at } : {}), ...(r.known || d.task ? {} : { unknown_command: true }), ...(r.duplicate ? { duplicate: true } : {}) },
+            result: d.status === 'ok' || d.status === 'skipped' ? 'ok' : d.status === 'refused' ? 'denied' : 'failed',
+          }, tx);
+          break;
+        }
       }
     }
     await this.store.statements.writeStatements(tx, statements);

@@ -1,5 +1,6 @@
 import type { Retention, Store } from '../../store/index.ts';
 import { DAY_MS, PARTITION_WIDTH_MS, ensurePartitions } from '../../store/index.ts';
+import { runAdvisor, type StatsSource } from '../advisor/index.ts';
 
 export interface WorkerOptions {
   /** Raw samples, query statistics and activity are kept this many days; whole day partitions are dropped after. */
@@ -11,8 +12,13 @@ export interface WorkerOptions {
   /** Days of partitions created ahead. */
   daysAhead?: number;
   everyMs?: number;
+  /** The advisor runs for every instance this often (default 6 h), reading the store through `source`. */
+  advisor?: { source: StatsSource; everyMs?: number };
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
 }
+
+/** Days an ended command (and a task's run) is kept. */
+export const COMMAND_RETENTION_DAYS = 90;
 
 /** Jobs that take longer are logged with their duration. */
 const SLOW_JOB_MS = 1000;
@@ -20,7 +26,7 @@ const SLOW_JOB_MS = 1000;
 /** A job runs in one process at a time: whoever holds its advisory lock. */
 export const JOB_LOCKS = {
   partitions: 0x70670001, retention: 0x70670002, rollup_1m: 0x70670003, rollup_1h: 0x70670004, compaction: 0x70670005,
-  store_size: 0x70670006,
+  store_size: 0x70670006, advisor: 0x70670007,
 } as const;
 export type WorkerJob = keyof typeof JOB_LOCKS;
 
@@ -32,7 +38,7 @@ export type WorkerJob = keyof typeof JOB_LOCKS;
 export class Worker {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
-  readonly runs: Record<WorkerJob, number> = { partitions: 0, retention: 0, rollup_1m: 0, rollup_1h: 0, compaction: 0, store_size: 0 };
+  readonly runs: Record<WorkerJob, number> = { partitions: 0, retention: 0, rollup_1m: 0, rollup_1h: 0, compaction: 0, store_size: 0, advisor: 0 };
   failures = 0;
 
   constructor(private readonly store: Store, private readonly opts: WorkerOptions) {}
@@ -83,12 +89,26 @@ export class Worker {
       // Messages older than retention are refused by the keeper, so their dedup rows can go too.
       await this.store.sql`delete from ingested where received_at < now() - make_interval(days => ${this.opts.retentionDays + 1})`;
       await this.store.sql`delete from dead_letters where received_at < now() - make_interval(days => ${this.opts.retentionDays})`;
+      // Commands and task runs that ended: kept COMMAND_RETENTION_DAYS (at least the data's retention); the audit log keeps its own copy.
+      await this.store.sql`delete from commands where state not in ('queued', 'delivered')
+        and coalesce(finished_at, requested_at) < now() - make_interval(days => ${Math.max(COMMAND_RETENTION_DAYS, this.opts.retentionDays)})`;
       // Texts of statements with no statistics left in retention.
       await this.store.sql`delete from statement_texts t where t.first_seen < ${before}
         and not exists (select 1 from statement_stats s where s.instance_id = t.instance_id and s.queryid = t.queryid)`;
     });
     // After retention, so a snapshot never counts what was just dropped.
     await this.runJob('store_size', async () => { await this.store.size.record(this.retention, now); });
+    await this.runAdvisor(now);
+  }
+
+  /** The advisor job alone: every instance not advised for the period, under the job's lock. */
+  async runAdvisor(now = Date.now()): Promise<void> {
+    const advisor = this.opts.advisor;
+    if (!advisor) return;
+    await this.runJob('advisor', async () => {
+      const r = await runAdvisor(advisor.source, now, advisor.everyMs ?? 6 * 3600_000, this.opts.log);
+      if (r.advised || r.failed) this.opts.log?.('info', `advisor: ${r.advised} instances advised${r.failed ? `, ${r.failed} failed` : ''}`);
+    });
   }
 
   /** Runs `fn` if this process gets the job's lock (held on one reserved connection for the run). */

@@ -1,9 +1,10 @@
-// The sessions of one moment: the blocking tree, then every non-idle session. Cancel and
-// terminate arrive with the command channel and its permissions; nothing here acts yet.
+// The sessions of one moment: the blocking tree, then every non-idle session, each with cancel
+// and terminate for operators (signed commands through the agent, docs/actions.md).
 import { fetchSessions, type Session } from '../api.ts';
 import { blockingTree } from '../blocking-tree.ts';
 import { formatSeconds } from '../format.ts';
 import { useFetch } from '../use-fetch.ts';
+import { ActionButton } from './ActionButton.tsx';
 import { DataTable, type Column } from './DataTable.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
 
@@ -11,7 +12,9 @@ const since = (ts: number, t: number | undefined): number | null => (t === undef
 const dur = (ms: number | null): string => (ms === null ? '—' : formatSeconds(ms / 1000));
 const wait = (s: Session): string => (s.wait_event_type ? `${s.wait_event_type}:${s.wait_event ?? ''}` : s.state === 'active' ? 'CPU' : '—');
 
-function columns(ts: number): Column<Session>[] {
+type Target = { id: string; namespace: string; role: string };
+
+function columns(ts: number, target?: Target): Column<Session>[] {
   return [
     { key: 'pid', label: 'pid', num: true, value: (s) => s.pid, cell: (s) => (
       <>{s.pid}{s.leader_pid !== undefined && <small className="muted"> ↳{s.leader_pid}</small>}</>
@@ -24,10 +27,18 @@ function columns(ts: number): Column<Session>[] {
     { key: 'xact', label: 'transaction', num: true, title: 'time since the transaction began', value: (s) => since(ts, s.xact_start), cell: (s) => dur(since(ts, s.xact_start)) },
     { key: 'query_time', label: 'statement', num: true, title: 'time since the statement began (active) or ended (idle in transaction: since its state changed)', value: (s) => since(ts, s.state === 'active' ? s.query_start : s.state_change), cell: (s) => dur(since(ts, s.state === 'active' ? s.query_start : s.state_change)) },
     { key: 'query', label: 'query', value: (s) => s.query ?? null, cell: (s) => <code className="query-snippet" title={s.query}>{s.query ?? '—'}</code> },
+    ...(target ? [{ key: 'actions', label: '', value: () => null, cell: (s: Session) => (s.backend_type && s.backend_type !== 'client backend' ? null : (
+      <span className="row-actions">
+        <ActionButton instance={target} onReplicas action="cancel_backend" params={{ pid: s.pid }} label="Cancel" testid="act-cancel"
+          explain="Cancels the statement this session runs now; the session and its connection stay." />
+        <ActionButton instance={target} onReplicas danger action="terminate_backend" params={{ pid: s.pid }} label="Terminate" testid="act-terminate"
+          explain="Ends the session: its open transaction is rolled back and the client loses its connection." />
+      </span>
+    )) } satisfies Column<Session>] : []),
   ];
 }
 
-export function SessionsPanel({ id, at }: { id: string; at: number }) {
+export function SessionsPanel({ id, at, target }: { id: string; at: number; target?: Target }) {
   // A moment is asked for at a 5 s grain (snapshots come every 15 s), rounded up so the newest
   // snapshot before the window's end is never missed.
   const moment = Math.ceil(at / 5000) * 5000;
@@ -64,7 +75,7 @@ export function SessionsPanel({ id, at }: { id: string; at: number }) {
         </div>
       )}
       <DataTable
-        testid="session-list" rows={snap?.sessions ?? []} columns={columns(ts)} rowKey={(s) => String(s.pid)} initialSort="xact"
+        testid="session-list" rows={snap?.sessions ?? []} columns={columns(ts, target)} rowKey={(s) => String(s.pid)} initialSort="xact"
         empty={!snap ? 'loading…' : snap.ts === null
           ? 'No sessions snapshot in the hour before this moment (the agent sends one with each activity message; older agents do not).'
           : 'No session was active or in a transaction at this moment.'}

@@ -107,7 +107,7 @@ function ActivityView({ id, view }: { id: string; view: InstanceView }) {
           </tbody>
         </table>
       </div>
-      <SessionsPanel id={id} at={to} />
+      <SessionsPanel id={id} at={to} target={{ id, namespace: view.detail.instance.namespace, role: view.detail.instance.role }} />
     </>
   );
 }

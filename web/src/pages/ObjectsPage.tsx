@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { fetchObjects, type IndexObject, type TableObject } from '../api.ts';
 import { DataTable, type Column } from '../components/DataTable.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { ActionButton } from '../components/ActionButton.tsx';
 import { InstanceLayout } from '../components/InstanceLayout.tsx';
 import { formatAgo, formatBytes, formatBytesPerDay, formatNumber } from '../format.ts';
 import { useNow } from '../live.ts';
@@ -16,7 +17,9 @@ const bytes = (v: number | null): string => (v === null ? '—' : formatBytes(v)
 const count = (v: number | null): string => (v === null ? '—' : formatNumber(v));
 const pct = (v: number | null): string => (v === null ? '—' : `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %`);
 
-function tableColumns(now: number): Column<TableObject>[] {
+type Target = { id: string; namespace: string; role: string };
+
+function tableColumns(now: number, target: Target): Column<TableObject>[] {
   return [
     { key: 'name', label: 'table', value: (t) => `${t.schemaname}.${t.relname}`, cell: (t) => (
       <>
@@ -38,10 +41,20 @@ function tableColumns(now: number): Column<TableObject>[] {
     { key: 'idx_scan', label: 'index scans', num: true, value: (t) => t.idx_scan, cell: (t) => count(t.idx_scan) },
     { key: 'bloat', label: 'bloat (est.)', num: true, title: 'estimated space beyond what live rows need (the most bloated tables of 1 MB or more)', value: (t) => t.bloat_bytes, cell: (t) => (t.bloat_bytes === null ? '—' : `${bytes(t.bloat_bytes)} · ${pct(t.bloat_ratio)}`) },
     { key: 'frozenxid_age', label: 'xid age', num: true, title: 'transactions since relfrozenxid', value: (t) => t.frozenxid_age, cell: (t) => count(t.frozenxid_age) },
+    { key: 'actions', label: '', value: () => null, cell: (t) => {
+      const tables = [{ schema: t.schemaname, table: t.relname }];
+      return (
+        <span className="row-actions">
+          <ActionButton instance={target} action="vacuum" label="Vacuum" params={{ database: t.datname, tables, analyze: true }} testid="act-vacuum"
+            explain="VACUUM ANALYZE takes a SHARE UPDATE EXCLUSIVE lock: reads and writes go on; DDL on the table waits." />
+          <ActionButton instance={target} action="analyze" label="Analyze" params={{ database: t.datname, tables }} testid="act-analyze" />
+        </span>
+      );
+    } },
   ];
 }
 
-function indexColumns(now: number): Column<IndexObject>[] {
+function indexColumns(now: number, target: Target): Column<IndexObject>[] {
   return [
     { key: 'name', label: 'index', value: (i) => `${i.schemaname}.${i.indexrelname}`, cell: (i) => (
       <>
@@ -54,10 +67,14 @@ function indexColumns(now: number): Column<IndexObject>[] {
     { key: 'bytes', label: 'size', num: true, value: (i) => i.bytes, cell: (i) => bytes(i.bytes) },
     { key: 'idx_scan', label: 'scans', num: true, value: (i) => i.idx_scan, cell: (i) => count(i.idx_scan) },
     { key: 'last_idx_scan', label: 'last scan', num: true, title: 'PostgreSQL 16+', value: (i) => i.last_idx_scan, cell: (i) => formatAgo(i.last_idx_scan, now) },
+    { key: 'actions', label: '', value: () => null, cell: (i) => (
+      <ActionButton instance={target} action="reindex" label="Reindex" params={{ database: i.datname, schema: i.schemaname, index: i.indexrelname }} testid="act-reindex"
+        explain="REINDEX CONCURRENTLY builds a new copy beside the old one, then swaps them: writes go on; it needs room for a second copy of the index." />
+    ) },
   ];
 }
 
-function ObjectsView({ id, refresh }: { id: string; refresh: number }) {
+function ObjectsView({ id, refresh, target }: { id: string; refresh: number; target: Target }) {
   const now = useNow(30_000);
   const [filter, setFilter] = useState('');
   // Objects change every few minutes: refetched with the window's live ticks, not per second.
@@ -89,13 +106,13 @@ function ObjectsView({ id, refresh }: { id: string; refresh: number }) {
       )}
       <h3 className="section">Tables</h3>
       <DataTable
-        testid="tables" rows={tables} columns={tableColumns(now)} rowKey={(t) => `${t.datname}.${t.schemaname}.${t.relname}`} initialSort="total_bytes"
+        testid="tables" rows={tables} columns={tableColumns(now, target)} rowKey={(t) => `${t.datname}.${t.schemaname}.${t.relname}`} initialSort="total_bytes"
         rowClass={(t) => (t.dead_ratio !== null && t.dead_ratio > DEAD_WARN ? 'row-warn' : undefined)}
         empty={loading ? 'loading…' : f ? 'no table matches the filter' : 'No table statistics yet: the agent reads the largest tables of each database every 5 minutes (collector pg_table, standard preset).'}
       />
       <h3 className="section">Indexes</h3>
       <DataTable
-        testid="indexes" rows={indexes} columns={indexColumns(now)} rowKey={(i) => `${i.datname}.${i.schemaname}.${i.indexrelname}`} initialSort="bytes"
+        testid="indexes" rows={indexes} columns={indexColumns(now, target)} rowKey={(i) => `${i.datname}.${i.schemaname}.${i.indexrelname}`} initialSort="bytes"
         empty={loading ? 'loading…' : f ? 'no index matches the filter' : 'No index statistics yet: the agent reads the largest indexes of each database every 10 minutes (collector pg_index).'}
       />
       <p className="store-note">The agent sends the 50 largest tables and indexes of each database (and those most in need of vacuum); counts of scans are since the statistics were last reset.</p>
@@ -106,7 +123,7 @@ function ObjectsView({ id, refresh }: { id: string; refresh: number }) {
 export function ObjectsPage({ id }: { id: string }) {
   return (
     <InstanceLayout id={id} tab="objects" title="objects">
-      {({ to }) => <ObjectsView id={id} refresh={to} />}
+      {({ to, detail }) => <ObjectsView id={id} refresh={to} target={{ id, namespace: detail.instance.namespace, role: detail.instance.role }} />}
     </InstanceLayout>
   );
 }

@@ -3,6 +3,9 @@
 // between the window's two ends).
 import { useState } from 'react';
 import { fetchSettings, fetchSettingsChanges, type Setting, type SettingChange } from '../api.ts';
+import { hasRole } from '../actions.ts';
+import { ActionButton } from '../components/ActionButton.tsx';
+import { AdvisorCard } from '../components/AdvisorCard.tsx';
 import { DataTable, type Column } from '../components/DataTable.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { InstanceLayout } from '../components/InstanceLayout.tsx';
@@ -10,6 +13,7 @@ import { formatAgo } from '../format.ts';
 import { useNow } from '../live.ts';
 import { formatSettingValue, isNonDefault, settingContext, settingSource } from '../settings-format.ts';
 import { useFetch } from '../use-fetch.ts';
+import { useMe } from '../me.ts';
 
 const SHOW = [
   { key: 'all', label: 'all' },
@@ -20,7 +24,32 @@ type Show = (typeof SHOW)[number]['key'];
 
 const value = (s: Setting | null, raw?: string): string => (s ? formatSettingValue(s, raw ?? s.setting) : '—');
 
-function settingColumns(changedInWindow: Set<string>): Column<Setting>[] {
+type Target = { id: string; namespace: string; role: string };
+
+/** Change or reset one setting through ALTER SYSTEM (operators): an input, then the confirmation. */
+function ChangeSetting({ s, target, onDone }: { s: Setting; target: Target; onDone: () => void }) {
+  const me = useMe();
+  const [editing, setEditing] = useState(false);
+  const [v, setV] = useState(s.setting);
+  if (s.context === 'internal' || !hasRole(me, 'operator', target.namespace)) return null;
+  const when = s.context === 'postmaster' ? 'It takes effect at the next restart.' : 'The configuration is reloaded at once.';
+  if (!editing) return <button type="button" className="act" data-testid="setting-edit" onClick={() => { setV(s.setting); setEditing(true); }}>Change…</button>;
+  return (
+    <span className="row-actions" data-testid="setting-editor">
+      <input className="setting-value" value={v} onChange={(e) => setV(e.target.value)} aria-label={`new value of ${s.name}`} data-testid="setting-value"
+        title={s.unit ? `in units of ${s.unit}, or with a unit (64MB, 5min)` : undefined} />
+      <ActionButton instance={target} onReplicas action="alter_system" label="Apply" params={{ settings: [{ name: s.name, value: v }] }} testid="act-apply"
+        explain={<>ALTER SYSTEM writes postgresql.auto.conf. {when} The answer shows the value before and after.</>} onDone={() => { setEditing(false); onDone(); }} />
+      {s.source === 'configuration file' && (
+        <ActionButton instance={target} onReplicas action="alter_system" label="Reset" params={{ settings: [{ name: s.name, value: null }] }} testid="act-reset"
+          explain="ALTER SYSTEM RESET removes the line from postgresql.auto.conf (a value in postgresql.conf stays)." onDone={() => { setEditing(false); onDone(); }} />
+      )}
+      <button type="button" className="act" onClick={() => setEditing(false)}>×</button>
+    </span>
+  );
+}
+
+function settingColumns(changedInWindow: Set<string>, target: Target, onChanged: () => void): Column<Setting>[] {
   return [
     { key: 'name', label: 'setting', value: (s) => s.name, cell: (s) => (
       <>
@@ -36,6 +65,7 @@ function settingColumns(changedInWindow: Set<string>): Column<Setting>[] {
     { key: 'source', label: 'source', value: (s) => settingSource(s) },
     { key: 'context', label: 'takes effect', value: (s) => settingContext(s.context).label, cell: (s) => <span title={settingContext(s.context).title}>{settingContext(s.context).label}</span> },
     { key: 'category', label: 'category', value: (s) => s.category ?? null, cell: (s) => <small className="muted">{s.category ?? '—'}</small> },
+    { key: 'change', label: '', value: () => null, cell: (s) => <ChangeSetting s={s} target={target} onDone={onChanged} /> },
   ];
 }
 
@@ -58,14 +88,19 @@ function ChangeRow({ c, withTime }: { c: Omit<SettingChange, 'ts'> & { ts?: numb
   );
 }
 
-function SettingsView({ id, from, to, live }: { id: string; from: number; to: number; live: boolean }) {
-  const now = useNow(30_000);
+function SettingsView({ id, from, to, live, target }: { id: string; from: number; to: number; live: boolean; target: Target }) {
+  const [changes, setChanges] = useState(0);
+  const now = useNow(15_000);
   const [filter, setFilter] = useState('');
   const [show, setShow] = useState<Show>('all');
-  // Settings change rarely: in live mode they are read again once a minute, not on every tick.
+  // In live mode the list of changes, which is small, is read every 15 s up to now (a live window's end
+  // moves only by whole steps); the full set of settings is read once a minute, and at once when the
+  // list shows a new change or an Apply here finished.
+  const probe = live ? Math.floor(now / 15_000) : to;
+  const ch = useFetch((signal) => fetchSettingsChanges(id, from, live ? Math.max(to, Date.now()) : to, signal), [id, live ? probe : from, live ? 0 : to, changes]);
+  const latest = (ch.data?.changes ?? []).reduce((m, c) => Math.max(m, c.ts), 0);
   const bucket = live ? Math.floor(to / 60_000) : to;
-  const s = useFetch((signal) => fetchSettings(id, live ? undefined : to, signal), [id, bucket, live]);
-  const ch = useFetch((signal) => fetchSettingsChanges(id, from, to, signal), [id, Math.floor(from / 60_000), bucket]);
+  const s = useFetch((signal) => fetchSettings(id, live ? undefined : to, signal), [id, bucket, live, changes, latest]);
   const changed = new Set((ch.data?.changes ?? []).map((c) => c.name));
   const f = filter.trim().toLowerCase();
   const rows = (s.data?.settings ?? []).filter((x) =>
@@ -77,6 +112,7 @@ function SettingsView({ id, from, to, live }: { id: string; from: number; to: nu
   return (
     <>
       {(s.error || ch.error) && <ErrorBanner message={(s.error ?? ch.error)!} />}
+      <AdvisorCard id={id} />
       {s.data && (
         <div className="store-summary" data-testid="settings-summary">
           <div><dt>settings</dt><dd>{all.length}</dd></div>
@@ -120,7 +156,7 @@ function SettingsView({ id, from, to, live }: { id: string; from: number; to: nu
         </div>
       </div>
       <DataTable
-        testid="settings" rows={rows} columns={settingColumns(changed)} rowKey={(x) => x.name} initialSort="name"
+        testid="settings" rows={rows} columns={settingColumns(changed, target, () => setChanges((n) => n + 1))} rowKey={(x) => x.name} initialSort="name"
         rowClass={(x) => (x.pending_restart ? 'row-warn' : undefined)}
         empty={!s.data ? 'loading…' : all.length === 0
           ? 'No settings stored yet: the agent reads pg_settings every minute (--settings-interval-s).'
@@ -134,7 +170,7 @@ function SettingsView({ id, from, to, live }: { id: string; from: number; to: nu
 export function SettingsPage({ id }: { id: string }) {
   return (
     <InstanceLayout id={id} tab="settings" title="settings">
-      {({ from, to, live }) => <SettingsView id={id} from={from} to={to} live={live} />}
+      {({ from, to, live, detail }) => <SettingsView id={id} from={from} to={to} live={live} target={{ id, namespace: detail.instance.namespace, role: detail.instance.role }} />}
     </InstanceLayout>
   );
 }

@@ -58,14 +58,16 @@ export default async function agentsRoutes(app: FastifyInstance, ctx: ApiContext
       tags: ['access'],
       summary: "An agent registers with an enrollment token: answers the agent's credential for HTTPS ingest (in this answer only) and its namespace; with `nkey`, the public half of the agent's NATS key, it can connect to NATS under the generated authorization",
       body: Type.Object({ token: Type.String({ maxLength: 200 }), agent: Type.String({ maxLength: 100 }), nkey: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
-      response: { 201: Type.Object({ agent: Type.String(), namespace: Type.String(), credential: Type.String() }), 409: Type.Ref(ErrorReply), ...Errors },
+      response: { 201: Type.Object({ agent: Type.String(), namespace: Type.String(), credential: Type.String(), commandKey: Type.String({ description: "the server's command key (Ed25519, PEM): the agent runs only commands it signed" }) }), 409: Type.Ref(ErrorReply), ...Errors },
     },
   }, async (req, reply) => {
     const b = req.body as { token: string; agent: string; nkey?: string };
     req.audit = { actor: `agent ${b.agent.slice(0, 100)}`, target: b.agent.slice(0, 100) };
+    // The key first: the credential is shown once, and must not be lost to a failure after it was made.
+    const commandKey = await ctx.commands.publicKey();
     const r = await ctx.agentAuth.enroll(b.token, b.agent, b.nkey);
     req.audit = { ...req.audit, namespace: r.namespace };
-    return reply.status(201).send({ agent: b.agent, namespace: r.namespace, credential: r.credential });
+    return reply.status(201).send({ agent: b.agent, namespace: r.namespace, credential: r.credential, commandKey });
   });
 
   app.get('/api/v1/agents', {

@@ -2,14 +2,17 @@
 // over a window from the stored series, the newest table gauges, the statements that spilled, and the
 // settings its agent last sent. The same WorkloadStats `pgfleet tune --connect` reads from a live server.
 import type { WorkloadStats } from '../../advisor/index.ts';
-import { latestOfMetrics, type InstanceRow, type SettingsState } from '../../store/index.ts';
-import type { ApiContext } from './context.ts';
+import { latestOfMetrics, type InstanceRow, type SettingsState, type Store } from '../../store/index.ts';
+import type { SeriesService } from '../api/series-service.ts';
+
+/** What the statistics are read from. */
+export interface StatsSource { store: Store; series: SeriesService }
 
 /** Block size assumed for pg_stat_statements' block counters (PostgreSQL's default). */
 const BLOCK = 8192;
 
 /** Sum of a counter's increase over [from, to], all its series together; undefined when nothing is stored. */
-async function increase(ctx: ApiContext, inst: InstanceRow, metric: string, from: number, to: number): Promise<number | undefined> {
+async function increase(ctx: StatsSource, inst: InstanceRow, metric: string, from: number, to: number): Promise<number | undefined> {
   try {
     const r = await ctx.series.query({ instance: inst.name, metric, from, to, maxPoints: 48, fn: 'rate', by: [] }, inst);
     let total: number | undefined;
@@ -31,7 +34,7 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, min: 60_000 };
  * The workload statistics of an instance over the last `windowMs`, or undefined when pgfleet has
  * collected none of them yet (no database statistics stored in the window).
  */
-export async function workloadFromStore(ctx: ApiContext, inst: InstanceRow, state: SettingsState, windowMs: number, now = Date.now()): Promise<WorkloadStats | undefined> {
+export async function workloadFromStore(ctx: StatsSource, inst: InstanceRow, state: SettingsState, windowMs: number, now = Date.now()): Promise<WorkloadStats | undefined> {
   const from = now - windowMs;
   const [tempFiles, tempBytes, hit, read, timed, requested, wal] = await Promise.all([
     increase(ctx, inst, 'pg_stat_database.temp_files', from, now), increase(ctx, inst, 'pg_stat_database.temp_bytes', from, now),
