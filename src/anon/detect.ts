@@ -1,6 +1,7 @@
 // What the scan looks for: column names that say what they hold, and sampled values that have the
 // shape (and, where the format has one, the check digits) of a sensitive kind.
 import { ibanValid, innValid, luhnValid, snilsValid } from './checksums.ts';
+import { DICTIONARIES, LOCALES } from './dictionaries.ts';
 import type { FakeKind } from './fakes.ts';
 
 /** A kind of sensitive data and the rule a finding of it suggests. */
@@ -50,17 +51,45 @@ export function kindOfValue(v: string): SensitiveKind | undefined {
   return undefined;
 }
 
+const FIRST = new Set(LOCALES.flatMap((l) => [...DICTIONARIES[l].firstMale, ...DICTIONARIES[l].firstFemale]));
+const LAST = new Set(LOCALES.flatMap((l) => [...DICTIONARIES[l].lastMale, ...DICTIONARIES[l].lastFemale]));
+const WORD = /^\p{Lu}[\p{Ll}'-]+$/u;
+
+/**
+ * Whether a value reads as a person's name: one to three capitalised words, each a first name or
+ * surname of the built-in dictionaries (English and Russian), or one of them and an initial.
+ */
+export function nameKindOfValue(v: string): 'first_name' | 'last_name' | 'person_name' | undefined {
+  const words = v.trim().split(/\s+/);
+  if (words.length === 0 || words.length > 3 || !words.every((w) => WORD.test(w) || /^\p{Lu}\.$/u.test(w))) return undefined;
+  const known = words.filter((w) => FIRST.has(w) || LAST.has(w));
+  if (words.length === 1) return FIRST.has(words[0]) ? 'first_name' : LAST.has(words[0]) ? 'last_name' : undefined;
+  return known.length >= Math.min(2, words.filter((w) => w.length > 2).length) && known.length > 0 ? 'person_name' : undefined;
+}
+
+const EMBEDDED_EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/;
+const EMBEDDED_NUMBER = /(?:\+?\d[\d\s()-]{8,}\d)/g;
+
+/** Whether free text holds an e-mail address, a phone, card or account number inside it. */
+export function textHoldsPersonalData(v: string): boolean {
+  if (EMBEDDED_EMAIL.test(v)) return true;
+  for (const m of v.matchAll(EMBEDDED_NUMBER)) if (kindOfValue(m[0]) !== undefined || m[0].replace(/\D/g, '').length >= 10) return true;
+  return false;
+}
+
 /** How many sampled values matched each kind. */
-export function sampleKinds(values: Iterable<string | null>): { sampled: number; matches: Partial<Record<SensitiveKind, number>> } {
+export function sampleKinds(values: Iterable<string | null>): { sampled: number; matches: Partial<Record<SensitiveKind, number>>; embedded: number } {
   let sampled = 0;
+  let embedded = 0;
   const matches: Partial<Record<SensitiveKind, number>> = {};
   for (const v of values) {
     if (v === null) continue;
     sampled++;
-    const k = kindOfValue(v);
+    if (textHoldsPersonalData(v) && kindOfValue(v) === undefined) embedded++;
+    const k = kindOfValue(v) ?? nameKindOfValue(v);
     if (k) matches[k] = (matches[k] ?? 0) + 1;
   }
-  return { sampled, matches };
+  return { sampled, matches, embedded };
 }
 
 /** The fake a kind is masked with by default (kinds without one are hashed or nulled by the rule chooser). */

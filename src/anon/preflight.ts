@@ -93,7 +93,7 @@ export function preflight(columns: { info: ColumnInfo; rule: Rule }[]): string[]
     if ((rule.rule === 'noise' || rule.rule === 'generalize') && !NUMERIC.test(c.type) && !DATES.test(c.type)) problems.push(`${where}: ${rule.rule} works on numbers and dates, not ${c.type}`);
     if ((rule.rule === 'noise' || rule.rule === 'generalize') && c.unique) problems.push(`${where}: ${rule.rule} can make two values equal, but the column is UNIQUE`);
     if (rule.rule === 'json' && !/^(json|jsonb|text)$/.test(c.type)) problems.push(`${where}: json rules need a json, jsonb or text column`);
-    if (['fake', 'hash', 'pseudonym', 'partial', 'email_local'].includes(rule.rule) && !TEXTUAL.test(c.type) && !(rule.rule === 'fake' && rule.kind === 'birth_date' && DATES.test(c.type))) {
+    if (['fake', 'hash', 'pseudonym', 'partial', 'email_local', 'scrub'].includes(rule.rule) && !TEXTUAL.test(c.type) && !(rule.rule === 'fake' && rule.kind === 'birth_date' && DATES.test(c.type))) {
       problems.push(`${where}: ${rule.rule}${rule.rule === 'fake' ? ` ${rule.kind}` : ''} gives text, not ${c.type}`);
     }
     const max = maxOutputLength(rule, c.maxLength ?? undefined);
@@ -105,7 +105,7 @@ export function preflight(columns: { info: ColumnInfo; rule: Rule }[]): string[]
       // Birthday bound: with n rows drawn from `range` values, a repeat is likely past sqrt(range).
       if ((c.rows ?? Infinity) > Math.sqrt(range) / 4) problems.push(`${where}: fake ${rule.kind} takes ${range} values; ${c.rows ?? 'the'} rows of a UNIQUE column would repeat one (use pseudonym, hash, or email)`);
     }
-    if (c.unique && (rule.rule === 'partial' || rule.rule === 'email_local')) problems.push(`${where}: a partial mask makes values equal, but the column is UNIQUE`);
+    if (c.unique && (rule.rule === 'partial' || rule.rule === 'email_local' || rule.rule === 'scrub')) problems.push(`${where}: a partial mask makes values equal, but the column is UNIQUE`);
   }
   return problems;
 }

@@ -28,6 +28,11 @@ export const RuleSchema = Type.Recursive((Self) => Type.Union([
   Type.Object({ rule: Type.Literal('noise'), percent: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })), days: Type.Optional(Type.Integer({ minimum: 1, maximum: 36_500 })) }, { additionalProperties: false }),
   /** Numbers down to a multiple of `step`; dates to the start of their year, month or day. */
   Type.Object({ rule: Type.Literal('generalize'), step: Type.Optional(Type.Number({ exclusiveMinimum: 0 })), to: Type.Optional(Type.Union([Type.Literal('year'), Type.Literal('month'), Type.Literal('day')])) }, { additionalProperties: false }),
+  /**
+   * Free text: e-mail addresses, numbers and capitalised words (names, places) get keyed letters
+   * and digits of the same shape; the rest of the text is kept, and its length never changes.
+   */
+  Type.Object({ rule: Type.Literal('scrub') }, { additionalProperties: false }),
   /** Inside JSON: a rule per path ($.a.b, $.items[*].email). */
   Type.Object({ rule: Type.Literal('json'), paths: Type.Record(Type.String({ pattern: '^\\$(\\.[A-Za-z_][A-Za-z0-9_]*|\\[\\*\\]|\\[\\d+\\])*$' }), Self, { additionalProperties: false, minProperties: 1 }) }, { additionalProperties: false }),
 ]));
@@ -65,8 +70,16 @@ export function applyRule(rule: Rule, value: unknown, ctx: MaskContext): unknown
     }
     case 'noise': return noise(value, rule.percent, rule.days, ctx.key);
     case 'generalize': return generalize(value, rule.step, rule.to);
+    case 'scrub': return scrub(String(value), ctx.key);
     case 'json': return maskJson(value, rule.paths, ctx);
   }
+}
+
+const SCRUB = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}|\d+|\p{Lu}\p{L}+/gu;
+
+/** Free text with what can identify someone replaced, shape for shape: e-mails, numbers, capitalised words. */
+export function scrub(s: string, key: Buffer | string): string {
+  return s.replace(SCRUB, (m) => pseudonym(m, key));
 }
 
 /** Digits to digits, letters to letters (case kept), the rest kept; keyed and deterministic. */

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { TObject } from '@sinclair/typebox';
 import { ConfigError, resolveConfig, splitBooleanFlags, usage, type FieldSpec } from './config.ts';
 import { CATALOG_COMMANDS } from './catalog.ts';
+import { ANON_COMMANDS } from './anon.ts';
 import type { Command, CommandGroup, OnceCommand, ServiceCommand } from './command.ts';
 import { logLine } from './log.ts';
 import { isPostgresCloseRace } from '../pg-errors/index.ts';
@@ -38,6 +39,7 @@ const COMMANDS: Record<string, Command | CommandGroup> = {
     kind: 'once', summary: 'recommend PostgreSQL settings from the hardware and the workload, with the reason for each',
     load: async () => { const m = await import('./tune.ts'); return { schema: m.TuneConfig, fields: m.TUNE_FIELDS, run: m.runTune as OnceRun }; },
   },
+  anon: { kind: 'group', summary: 'find personal data and copy databases with it masked: scan, sync, dump, restore', commands: ANON_COMMANDS },
   catalog: { kind: 'group', summary: 'the metric catalog: list its collectors, test them on every PostgreSQL major', commands: CATALOG_COMMANDS },
 };
 

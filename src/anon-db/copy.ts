@@ -1,0 +1,236 @@
+// The anonymizing copy: `dump` (source → directory), `sync` (source → database, streaming) and
+// `restore` (directory → database). One snapshot of the source for every table, tables in
+// parallel, rows masked on the way (COPY out → mask → COPY in), constraints and indexes after the
+// data, sequences set as the source had them. Pre-flight refuses before the first row.
+import { createHash, createHmac } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { join } from 'node:path';
+import {
+  lineMasker, masksAnything, maskCopyChunks, preflight, RuleBook,
+  type ColumnInfo, type Dictionary, type Rule,
+} from '../anon/index.ts';
+import { DbSource, subsetFilters } from './db-source.ts';
+import { AnonError } from './errors.ts';
+import { qualified, setvalStatement, type CopyTable } from './schema.ts';
+import { DbSink, DirSink, readDump, tableKey, type Sink } from './sink.ts';
+
+export type CopyMode = 'dump' | 'sync' | 'restore';
+
+export interface CopyOptions {
+  mode: CopyMode;
+  /** sync, dump: the source database's URL. */
+  source?: string;
+  /** sync, restore: the target database's URL (an empty database, or an incomplete copy to finish). */
+  target?: string;
+  /** dump, restore: the directory. */
+  dir?: string;
+  dictionary?: Dictionary;
+  /** The secret key of the keyed rules: the same key gives the same target. */
+  key?: Buffer | string;
+  /** Tables copied at once (default 2). */
+  jobs?: number;
+  onProgress?: (p: CopyProgress) => void;
+}
+
+export interface TableProgress {
+  name: string;
+  rows: number;
+  bytes: number;
+  /** Estimates from the source's catalog (0: unknown). */
+  totalRows: number;
+  totalBytes: number;
+  state: 'waiting' | 'copying' | 'done' | 'skipped';
+}
+
+export interface CopyProgress {
+  phase: 'pre-flight' | 'schema' | 'data' | 'constraints' | 'done';
+  tables: TableProgress[];
+  rows: number;
+  bytes: number;
+  totalBytes: number;
+  startedAt: number;
+  resumed: boolean;
+}
+
+export interface CopyReport {
+  mode: CopyMode;
+  source: string;
+  target: string;
+  resumed: boolean;
+  tables: { name: string; rows: number; bytes: number; ms: number; masked: Record<string, string>; subset?: string; skipped?: boolean; fromEarlierRun?: boolean }[];
+  /** Columns masked, by rule. */
+  rules: Record<string, number>;
+  rows: number;
+  bytes: number;
+  durationMs: number;
+  rowsPerS: number;
+  mbPerS: number;
+}
+
+/** Counts rows (newlines) and bytes of raw COPY text passing through. */
+async function* counted(chunks: AsyncIterable<Buffer>, onChunk: (rows: number, bytes: number) => void): AsyncGenerator<Buffer> {
+  for await (const c of chunks) {
+    let n = 0;
+    for (let i = c.indexOf(0x0a); i >= 0; i = c.indexOf(0x0a, i + 1)) n++;
+    onChunk(n, c.length);
+    yield c;
+  }
+}
+
+const redactUrl = (u: string): string => u.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+
+/** Runs one copy to its end; throws an AnonError (pre-flight problems listed) or the database's error. */
+export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
+  const started = Date.now();
+  const jobs = Math.max(1, opts.jobs ?? 2);
+  const need = (v: unknown, what: string): void => { if (!v) throw new AnonError('PGFLEET_ANON_SOURCE', `${opts.mode} needs ${what}`); };
+  if (opts.mode !== 'restore') { need(opts.source, 'a source database URL'); need(opts.dictionary, 'a dictionary'); need(opts.key, 'a key (--key-file or PGFLEET_ANON_KEY)'); }
+  if (opts.mode !== 'dump') need(opts.target, 'a target database URL');
+  if (opts.mode !== 'sync') need(opts.dir, 'a directory');
+
+  const progress: CopyProgress = { phase: 'pre-flight', tables: [], rows: 0, bytes: 0, totalBytes: 0, startedAt: started, resumed: false };
+  const emit = (): void => opts.onProgress?.(progress);
+  const report: CopyReport = {
+    mode: opts.mode, source: redactUrl(opts.source ?? opts.dir ?? ''), target: redactUrl(opts.target ?? opts.dir ?? ''), resumed: false,
+    tables: [], rules: {}, rows: 0, bytes: 0, durationMs: 0, rowsPerS: 0, mbPerS: 0,
+  };
+
+  const sink: Sink = opts.mode === 'dump' ? new DirSink(opts.dir!) : new DbSink(opts.target!, jobs);
+  const source = opts.mode === 'restore' ? undefined : new DbSource(opts.source!);
+  try {
+    // What to copy, how, and with which check of the rules.
+    let plan: { pre: string[]; post: string[]; tables: CopyTable[]; fingerprint: string; source: string };
+    const rulesOf = new Map<string, (Rule | undefined)[]>();
+    const filters = new Map<string, string>();
+    const skipped = new Set<string>();
+    let readers: (() => Promise<{ read: (t: CopyTable) => Promise<AsyncIterable<Buffer>>; release: () => Promise<void> }>);
+    if (source) {
+      const meta = await source.open();
+      const book = new RuleBook(opts.dictionary!);
+      const infos = new Map<string, ColumnInfo>(meta.columns.map((c) => [`${c.schema}.${c.table}.${c.column}`, c]));
+      const problems: string[] = [];
+      const used = new Set<number>();
+      for (const t of meta.schema.tables) {
+        const named = t.root ?? { schema: t.schema, name: t.name };
+        if (book.isSkipped(named.schema, named.name)) skipped.add(tableKey(t));
+        const rules = t.columns.map((c) => {
+          const r = book.ruleFor(named.schema, named.name, c.name);
+          if (!r) return undefined;
+          used.add(r.entry);
+          const info = infos.get(`${named.schema}.${named.name}.${c.name}`);
+          if (info) problems.push(...preflight([{ info, rule: r.rule }]));
+          return r.rule;
+        });
+        rulesOf.set(tableKey(t), rules);
+      }
+      // An exact name that matches nothing is most likely a typo that would leave data unmasked.
+      for (const [i, c] of opts.dictionary!.columns.entries()) {
+        const exact = ![c.schema, c.table, c.column].some((v) => v !== undefined && /[*?]|^\/.*\/$/.test(v));
+        if (exact && !used.has(i) && c.rule.rule !== 'keep') problems.push(`/columns/${i} (${[c.schema, c.table, c.column].filter(Boolean).join('.')}): matches no column of the source`);
+      }
+      const own = (s: string, t: string): string | undefined => book.subsetOf(s, t);
+      for (const [k, f] of subsetFilters(meta.schema.tables, meta.fks, own)) filters.set(k, f);
+      for (const sub of opts.dictionary!.subset ?? []) {
+        const t = meta.schema.tables.find((x) => x.schema === (sub.schema ?? 'public') && x.name === sub.table);
+        if (!t) { problems.push(`subset ${sub.schema ?? 'public'}.${sub.table}: no such table`); continue; }
+        try { await source.sql.unsafe(`select 1 from only ${qualified(t.schema, t.name)} t where ${sub.where} limit 0`); } catch (err) { problems.push(`subset ${tableKey(t)}: ${(err as Error).message}`); }
+      }
+      const unique = [...new Set(problems)];
+      if (unique.length) throw new AnonError('PGFLEET_ANON_PREFLIGHT', `pre-flight found ${unique.length} problem${unique.length > 1 ? 's' : ''}; nothing was copied:\n${unique.map((p) => `  ${p}`).join('\n')}`, undefined, unique);
+      const keyTag = createHmac('sha256', opts.key!).update('pgfleet anon fingerprint').digest('hex');
+      const fingerprint = createHash('sha256').update(JSON.stringify([meta.systemId, meta.database, opts.dictionary, keyTag, opts.mode])).digest('hex').slice(0, 32);
+      plan = {
+        pre: meta.schema.pre, tables: meta.schema.tables, fingerprint, source: `${meta.database} (system ${meta.systemId})`,
+        post: [...meta.schema.post, ...meta.schema.sequences.flatMap((s) => setvalStatement(s) ?? [])],
+      };
+      readers = async () => {
+        const w = await source.worker();
+        return { read: (t) => w.read(t, filters.get(tableKey(t))), release: w.release };
+      };
+    } else {
+      const m = readDump(opts.dir!);
+      plan = { pre: m.pre, post: m.post, tables: m.tables, fingerprint: `${m.fingerprint}:restore`, source: `dump of ${m.source}` };
+      // A dump's data is masked already.
+      for (const t of m.tables) rulesOf.set(tableKey(t), []);
+      readers = async () => ({
+        read: async (t) => createReadStream(join(opts.dir!, m.tables.find((x) => tableKey(x) === tableKey(t))!.file), { highWaterMark: 256 * 1024 }),
+        release: async () => {},
+      });
+    }
+
+    progress.phase = 'schema';
+    emit();
+    const { resumed, done } = await sink.prepare(plan);
+    progress.resumed = report.resumed = resumed;
+    progress.tables = plan.tables.map((t) => ({
+      name: tableKey(t), rows: 0, bytes: 0, totalRows: Math.round(t.rows), totalBytes: t.bytes,
+      state: skipped.has(tableKey(t)) ? 'skipped' : done.has(`table:${tableKey(t)}`) ? 'done' : 'waiting',
+    }));
+    progress.totalBytes = progress.tables.filter((t) => t.state === 'waiting').reduce((a, t) => a + t.totalBytes, 0);
+    progress.phase = 'data';
+    emit();
+
+    // Largest tables first: the parallel workers then finish close together.
+    const queue = plan.tables.filter((t) => !done.has(`table:${tableKey(t)}`)).sort((a, b) => b.bytes - a.bytes);
+    const entry = (t: CopyTable): CopyReport['tables'][number] => {
+      const rules = rulesOf.get(tableKey(t)) ?? [];
+      const masked: Record<string, string> = {};
+      for (const [i, r] of rules.entries()) if (r && r.rule !== 'keep') masked[t.columns[i].name] = r.rule === 'fake' ? `fake ${r.kind}` : r.rule;
+      return { name: tableKey(t), rows: 0, bytes: 0, ms: 0, masked, ...(filters.has(tableKey(t)) ? { subset: filters.get(tableKey(t)) } : {}) };
+    };
+    for (const t of plan.tables) if (done.has(`table:${tableKey(t)}`)) report.tables.push({ ...entry(t), fromEarlierRun: true });
+    const key = opts.key ?? '';
+    const worker = async (): Promise<void> => {
+      const r = await readers();
+      try {
+        for (let t = queue.shift(); t; t = queue.shift()) {
+          const p = progress.tables.find((x) => x.name === tableKey(t!))!;
+          const e = entry(t);
+          const t0 = Date.now();
+          p.state = 'copying';
+          const count = (rows: number, bytes: number): void => { p.rows += rows; p.bytes += bytes; progress.rows += rows; progress.bytes += bytes; };
+          if (skipped.has(tableKey(t))) {
+            // A skipped table is created, left empty, and counted as done.
+            await sink.writeTable(t, (async function* () {})());
+            e.skipped = true;
+          } else {
+            const rules = rulesOf.get(tableKey(t)) ?? [];
+            const raw = counted(await r.read(t), count);
+            const chunks = masksAnything(rules)
+              ? maskCopyChunks(raw, lineMasker(rules, { key }))
+              : raw;
+            await sink.writeTable(t, chunks);
+          }
+          p.state = skipped.has(tableKey(t)) ? 'skipped' : 'done';
+          Object.assign(e, { rows: p.rows, bytes: p.bytes, ms: Date.now() - t0 });
+          report.tables.push(e);
+          emit();
+        }
+      } finally {
+        await r.release();
+      }
+    };
+    const ticker = setInterval(emit, 500);
+    try { await Promise.all(Array.from({ length: Math.min(jobs, Math.max(1, queue.length)) }, worker)); } finally { clearInterval(ticker); }
+    await source?.close();
+
+    progress.phase = 'constraints';
+    emit();
+    await sink.finishSchema(plan.post);
+
+    for (const t of report.tables) for (const rule of Object.values(t.masked)) report.rules[rule] = (report.rules[rule] ?? 0) + 1;
+    report.rows = report.tables.reduce((a, t) => a + t.rows, 0);
+    report.bytes = report.tables.reduce((a, t) => a + t.bytes, 0);
+    report.durationMs = Date.now() - started;
+    report.rowsPerS = Math.round(report.rows / Math.max(0.001, report.durationMs / 1000));
+    report.mbPerS = Number((report.bytes / 1e6 / Math.max(0.001, report.durationMs / 1000)).toFixed(2));
+    report.tables.sort((a, b) => a.name.localeCompare(b.name));
+    await sink.complete(report);
+    progress.phase = 'done';
+    emit();
+    return report;
+  } finally {
+    await source?.close().catch(() => {});
+    await sink.close().catch(() => {});
+  }
+}
