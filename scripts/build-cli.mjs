@@ -15,7 +15,8 @@ import { rmSync } from 'node:fs';
 
 rmSync('dist/cli', { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli/index.ts'],
+  // The masking thread of `pgfleet anon` is an entry of its own: a worker thread loads it by file.
+  entryPoints: { index: 'src/cli/index.ts', 'mask-worker': 'src/anon-db/mask-worker.ts' },
   outdir: 'dist/cli',
   bundle: true,
   splitting: true,

@@ -10,6 +10,7 @@ import {
   type ColumnInfo, type Dictionary, type Rule,
 } from '../anon/index.ts';
 import { DbSource, subsetFilters } from './db-source.ts';
+import { MaskThread } from './mask-thread.ts';
 import { AnonError } from './errors.ts';
 import { qualified, setvalStatement, type CopyTable } from './schema.ts';
 import { DbSink, DirSink, readDump, tableKey, type Sink } from './sink.ts';
@@ -30,6 +31,8 @@ export interface CopyOptions {
   /** Tables copied at once (default 2). */
   jobs?: number;
   onProgress?: (p: CopyProgress) => void;
+  /** Stops the copy: its connections close, it rejects, and the target stays marked incomplete. */
+  signal?: AbortSignal;
 }
 
 export interface TableProgress {
@@ -62,6 +65,8 @@ export interface CopyReport {
   rules: Record<string, number>;
   rows: number;
   bytes: number;
+  /** Threads that masked rows (0: the main thread did). */
+  maskThreads: number;
   durationMs: number;
   rowsPerS: number;
   mbPerS: number;
@@ -92,11 +97,13 @@ export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
   const emit = (): void => opts.onProgress?.(progress);
   const report: CopyReport = {
     mode: opts.mode, source: redactUrl(opts.source ?? opts.dir ?? ''), target: redactUrl(opts.target ?? opts.dir ?? ''), resumed: false,
-    tables: [], rules: {}, rows: 0, bytes: 0, durationMs: 0, rowsPerS: 0, mbPerS: 0,
+    tables: [], rules: {}, rows: 0, bytes: 0, maskThreads: 0, durationMs: 0, rowsPerS: 0, mbPerS: 0,
   };
 
   const sink: Sink = opts.mode === 'dump' ? new DirSink(opts.dir!) : new DbSink(opts.target!, jobs);
   const source = opts.mode === 'restore' ? undefined : new DbSource(opts.source!);
+  const onAbort = (): void => { void source?.close().catch(() => {}); void sink.close().catch(() => {}); };
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     // What to copy, how, and with which check of the rules.
     let plan: { pre: string[]; post: string[]; tables: CopyTable[]; fingerprint: string; source: string };
@@ -180,8 +187,18 @@ export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
     };
     for (const t of plan.tables) if (done.has(`table:${tableKey(t)}`)) report.tables.push({ ...entry(t), fromEarlierRun: true });
     const key = opts.key ?? '';
+    // Masking runs on a thread per job, so tables are masked in parallel and the main thread only
+    // moves bytes; where threads cannot start, it runs on the main thread.
+    let threadsFailed = false;
     const worker = async (): Promise<void> => {
       const r = await readers();
+      let thread: MaskThread | undefined;
+      const threadFor = async (): Promise<MaskThread | undefined> => {
+        if (thread || threadsFailed) return thread;
+        const t = new MaskThread();
+        if (await t.ready()) { thread = t; report.maskThreads++; } else { threadsFailed = true; await t.close(); }
+        return thread;
+      };
       try {
         for (let t = queue.shift(); t; t = queue.shift()) {
           const p = progress.tables.find((x) => x.name === tableKey(t!))!;
@@ -196,9 +213,10 @@ export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
           } else {
             const rules = rulesOf.get(tableKey(t)) ?? [];
             const raw = counted(await r.read(t), count);
-            const chunks = masksAnything(rules)
-              ? maskCopyChunks(raw, lineMasker(rules, { key }))
-              : raw;
+            const th = masksAnything(rules) ? await threadFor() : undefined;
+            const chunks = !masksAnything(rules) ? raw
+              : th ? th.mask(raw, rules, key)
+                : maskCopyChunks(raw, lineMasker(rules, { key }));
             await sink.writeTable(t, chunks);
           }
           p.state = skipped.has(tableKey(t)) ? 'skipped' : 'done';
@@ -208,6 +226,7 @@ export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
         }
       } finally {
         await r.release();
+        await thread?.close();
       }
     };
     const ticker = setInterval(emit, 500);
@@ -229,7 +248,11 @@ export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
     progress.phase = 'done';
     emit();
     return report;
+  } catch (err) {
+    if (opts.signal?.aborted) throw new AnonError('PGFLEET_ANON_STOPPED', `the copy was stopped (${String(opts.signal.reason ?? 'aborted')}); it is marked incomplete, and the same copy finishes it`, { cause: err });
+    throw err;
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     await source?.close().catch(() => {});
     await sink.close().catch(() => {});
   }

@@ -23,7 +23,7 @@ export interface Sink {
   /** Creates the schema, or finds an earlier incomplete copy of the same plan; returns the tables already done. */
   prepare(plan: CopyPlan): Promise<{ resumed: boolean; done: Set<string> }>;
   /** Writes one table's COPY text whole (replacing a partial earlier attempt). */
-  writeTable(t: CopyTable, chunks: AsyncIterable<Buffer | string>): Promise<void>;
+  writeTable(t: CopyTable, chunks: AsyncIterable<Uint8Array | string>): Promise<void>;
   /** Constraints, indexes, views, sequence values: each once. */
   finishSchema(statements: string[]): Promise<void>;
   /** Marks the copy complete, with its report. */
@@ -34,7 +34,7 @@ export interface Sink {
 export const tableKey = (t: { schema: string; name: string }): string => `${t.schema}.${t.name}`;
 
 /** Writes chunks into a COPY FROM STDIN stream with back-pressure, and waits for PostgreSQL's answer. */
-async function pipeInto(stream: NodeJS.WritableStream, chunks: AsyncIterable<Buffer | string>): Promise<void> {
+async function pipeInto(stream: NodeJS.WritableStream, chunks: AsyncIterable<Uint8Array | string>): Promise<void> {
   let failed: Error | undefined;
   const done = new Promise<void>((resolve, reject) => {
     stream.once('error', (err: Error) => { failed = err; reject(err); });
@@ -104,7 +104,7 @@ export class DbSink implements Sink {
     try { await tx.unsafe(`comment on database ${q((await tx`select current_database() as d`)[0].d as string)} is '${text.replace(/'/g, "''")}'`); await tx.unsafe('release savepoint c'); } catch { await tx.unsafe('rollback to savepoint c'); }
   }
 
-  async writeTable(t: CopyTable, chunks: AsyncIterable<Buffer | string>): Promise<void> {
+  async writeTable(t: CopyTable, chunks: AsyncIterable<Uint8Array | string>): Promise<void> {
     await this.sql.begin(async (tx) => {
       // A table left by a killed run is emptied in the same transaction that fills it again.
       await tx.unsafe(`truncate only ${qualified(t.schema, t.name)}`);
@@ -140,7 +140,7 @@ export class DbSink implements Sink {
   }
 
   async close(): Promise<void> {
-    await this.sql.end({ timeout: 5 });
+    await this.sql.end({ timeout: 0 });
   }
 }
 
@@ -191,7 +191,7 @@ export class DirSink implements Sink {
     return { resumed: false, done: new Set() };
   }
 
-  async writeTable(t: CopyTable, chunks: AsyncIterable<Buffer | string>): Promise<void> {
+  async writeTable(t: CopyTable, chunks: AsyncIterable<Uint8Array | string>): Promise<void> {
     const entry = this.manifest!.tables.find((x) => tableKey(x) === tableKey(t))!;
     const part = join(this.dir, `${entry.file}.part`);
     const out = createWriteStream(part);
@@ -220,7 +220,7 @@ export class DirSink implements Sink {
   async close(): Promise<void> {}
 }
 
-async function pipeFile(out: NodeJS.WritableStream, chunks: AsyncIterable<Buffer | string>): Promise<void> {
+async function pipeFile(out: NodeJS.WritableStream, chunks: AsyncIterable<Uint8Array | string>): Promise<void> {
   const done = new Promise<void>((resolve, reject) => { out.once('error', reject); out.once('finish', resolve); });
   done.catch(() => {});
   for await (const c of chunks) if (!out.write(c)) await Promise.race([new Promise((r) => out.once('drain', r)), done]);

@@ -19,8 +19,15 @@ export function luhnValid(s: string): boolean {
 
 /** The digit that makes `body` + digit pass Luhn. */
 export function luhnDigit(body: string): string {
-  for (let c = 0; c <= 9; c++) if (luhnValid(body + c)) return String(c);
-  throw new Error(`no Luhn digit for ${body}`);
+  // With the check digit appended, the body's last digit is the first one doubled.
+  let sum = 0;
+  for (let i = body.length - 1, double = true; i >= 0; i--, double = !double) {
+    let x = body.charCodeAt(i) - 48;
+    if (x < 0 || x > 9) throw new Error(`no Luhn digit for ${body}: not digits`);
+    if (double) { x *= 2; if (x > 9) x -= 9; }
+    sum += x;
+  }
+  return String((10 - (sum % 10)) % 10);
 }
 
 /** IBAN mod-97 check (ISO 13616): spaces ignored, letters as 10–35. */
@@ -32,9 +39,10 @@ export function ibanValid(s: string): boolean {
 
 function mod97(s: string): number {
   let r = 0;
-  for (const ch of s) {
-    const n = /\d/.test(ch) ? ch : String(ch.charCodeAt(0) - 55);
-    for (const d of n) r = (r * 10 + Number(d)) % 97;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // Digits as themselves, letters as 10–35 (two digits).
+    r = c >= 48 && c <= 57 ? (r * 10 + c - 48) % 97 : (r * 100 + c - 55) % 97;
   }
   return r;
 }

@@ -25,30 +25,50 @@ export function encodeCopyField(v: unknown): string {
 
 /** How many values of one column a copy remembers: repeated values (names, cities) are masked once. */
 const CACHE = 50_000;
+/** After this many values, a column whose values hardly repeat stops remembering them (it would only cost). */
+const CACHE_PROBE = 20_000;
 
 /**
  * A function from one COPY text line (without its newline) to the masked line, for a table whose
- * column `i` has `rules[i]` (undefined: kept). Deterministic: a cache only saves work.
+ * column `i` has `rules[i]` (undefined: kept). Only the masked fields are cut out and replaced; a
+ * cache, which only saves work, remembers each masked column's repeated values.
  */
 export function lineMasker(rules: readonly (Rule | undefined)[], ctx: MaskContext | ((column: number) => MaskContext)): (line: string) => string {
   const masked = rules.flatMap((r, i) => (r && r.rule !== 'keep' ? [i] : []));
-  const caches = rules.map(() => new Map<string, string>());
   const ctxOf = typeof ctx === 'function' ? ctx : () => ctx;
-  return (line) => {
-    const f = line.split('\t');
-    for (const i of masked) {
-      const raw = f[i];
-      if (raw === undefined) continue;
-      const cache = caches[i];
-      let out = cache.get(raw);
-      if (out === undefined) {
-        out = encodeCopyField(applyRule(rules[i]!, decodeCopyField(raw), ctxOf(i)));
-        if (cache.size >= CACHE) cache.clear();
-        cache.set(raw, out);
-      }
-      f[i] = out;
+  const cols = masked.map((i) => ({ i, rule: rules[i]!, ctx: ctxOf(i), cache: new Map<string, string>() as Map<string, string> | undefined, seen: 0, hits: 0 }));
+  const maskField = (c: (typeof cols)[number], raw: string): string => {
+    if (c.cache) {
+      const hit = c.cache.get(raw);
+      if (hit !== undefined) { c.hits++; return hit; }
     }
-    return f.join('\t');
+    const out = encodeCopyField(applyRule(c.rule, decodeCopyField(raw), c.ctx));
+    if (c.cache) {
+      if (++c.seen === CACHE_PROBE && c.hits < CACHE_PROBE / 10) c.cache = undefined;
+      else { if (c.cache.size >= CACHE) c.cache.clear(); c.cache.set(raw, out); }
+    }
+    return out;
+  };
+  return (line) => {
+    let out = '';
+    let from = 0;
+    let field = 0;
+    let start = 0;
+    for (const c of cols) {
+      // Skip to the start of field c.i.
+      while (field < c.i) {
+        const tab = line.indexOf('\t', start);
+        if (tab < 0) return out + line.slice(from);
+        start = tab + 1;
+        field++;
+      }
+      const end = line.indexOf('\t', start);
+      const raw = end < 0 ? line.slice(start) : line.slice(start, end);
+      out += line.slice(from, start) + maskField(c, raw);
+      from = end < 0 ? line.length : end;
+      if (end < 0) { field = Infinity; continue; }
+    }
+    return out + line.slice(from);
   };
 }
 

@@ -50,10 +50,18 @@ export const DICTIONARIES: Record<Locale, LocaleDictionary> = {
 };
 
 /** Latin letters for a Cyrillic name (for fake e-mail addresses of the ru locale). */
+const TRANSLIT: Record<string, string> = {
+  а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y', к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u',
+  ф: 'f', х: 'kh', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'shch', ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
+};
+const transliterated = new Map<string, string>();
+
+/** Latin letters, lower case, for a name (Cyrillic transliterated), for fake e-mail addresses; names are few, so each is done once. */
 export function transliterate(s: string): string {
-  const map: Record<string, string> = {
-    а: 'a', б: 'b', в: 'v', г: 'g', д: 'd', е: 'e', ё: 'e', ж: 'zh', з: 'z', и: 'i', й: 'y', к: 'k', л: 'l', м: 'm', н: 'n', о: 'o', п: 'p', р: 'r', с: 's', т: 't', у: 'u',
-    ф: 'f', х: 'kh', ц: 'ts', ч: 'ch', ш: 'sh', щ: 'shch', ъ: '', ы: 'y', ь: '', э: 'e', ю: 'yu', я: 'ya',
-  };
-  return [...s.toLowerCase()].map((c) => map[c] ?? c).join('');
+  let t = transliterated.get(s);
+  if (t === undefined) {
+    t = [...s.toLowerCase()].map((c) => TRANSLIT[c] ?? c).join('');
+    if (transliterated.size < 10_000) transliterated.set(s, t);
+  }
+  return t;
 }

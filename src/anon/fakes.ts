@@ -1,7 +1,7 @@
 // Fake values of a kind, deterministic under the key: the same input always gives the same fake, in
 // every table and every run. Numbers that carry check digits get valid ones.
 import { ibanFrom, innFrom, luhnDigit, snilsFrom } from './checksums.ts';
-import { DICTIONARIES, transliterate, type Locale } from './dictionaries.ts';
+import { DICTIONARIES, LOCALES, transliterate, type Locale } from './dictionaries.ts';
 import { streamFor, type KeyedStream } from './keyed.ts';
 
 export const FAKE_KINDS = ['first_name', 'last_name', 'full_name', 'email', 'phone', 'address', 'city', 'company', 'iban', 'card_number', 'inn', 'inn_person', 'snils', 'birth_date'] as const;
@@ -16,9 +16,12 @@ function person(r: KeyedStream, locale: Locale): { first: string; last: string }
   return { first: r.pick(female ? d.firstFemale : d.firstMale), last: (female ? d.lastFemale : d.lastMale)[i] };
 }
 
+/** The keyed stream's domain of each kind and locale, built once. */
+const DOMAINS = Object.fromEntries(LOCALES.map((l) => [l, Object.fromEntries(FAKE_KINDS.map((k) => [k, `fake:${k}:${l}`]))])) as Record<Locale, Record<FakeKind, string>>;
+
 /** A fake of `kind` for `input` (the original value: it only seeds the choice). */
 export function fake(kind: FakeKind, input: string, key: Buffer | string, locale: Locale = 'en'): string {
-  const r = streamFor(key, `fake:${kind}:${locale}`, input);
+  const r = streamFor(key, DOMAINS[locale][kind], input);
   const d = DICTIONARIES[locale];
   switch (kind) {
     case 'first_name': return person(r, locale).first;

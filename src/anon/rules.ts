@@ -136,13 +136,19 @@ function generalize(value: unknown, step: number | undefined, to: 'year' | 'mont
 
 type JsonPathStep = { key: string } | { index: number } | { all: true };
 
+const parsedPaths = new Map<string, JsonPathStep[]>();
+
+/** A path's steps, parsed once (a copy applies the same few paths to every row). */
 function parsePath(path: string): JsonPathStep[] {
+  const known = parsedPaths.get(path);
+  if (known) return known;
   const steps: JsonPathStep[] = [];
   for (const m of path.slice(1).matchAll(/\.([A-Za-z_][A-Za-z0-9_]*)|\[\*\]|\[(\d+)\]/g)) {
     if (m[1] !== undefined) steps.push({ key: m[1] });
     else if (m[2] !== undefined) steps.push({ index: Number(m[2]) });
     else steps.push({ all: true });
   }
+  if (parsedPaths.size < 1000) parsedPaths.set(path, steps);
   return steps;
 }
 

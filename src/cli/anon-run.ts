@@ -87,7 +87,7 @@ export function reportText(r: CopyReport): string {
     lines.push(`  ${t.name.padEnd(36)} ${String(t.rows).padStart(10)} rows ${mb(t.bytes).padStart(10)} ${t.skipped ? 'skipped' : t.fromEarlierRun ? 'from the earlier run' : `${(t.ms / 1000).toFixed(1)} s`}${t.subset ? ' subset' : ''}${masked ? `  masked: ${masked}` : ''}`);
   }
   lines.push(`columns masked by rule: ${Object.entries(r.rules).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
-  lines.push(`${r.rows} rows, ${mb(r.bytes)} in ${(r.durationMs / 1000).toFixed(1)} s: ${r.rowsPerS} rows/s, ${r.mbPerS} MB/s`);
+  lines.push(`${r.rows} rows, ${mb(r.bytes)} in ${(r.durationMs / 1000).toFixed(1)} s: ${r.rowsPerS} rows/s, ${r.mbPerS} MB/s${r.maskThreads ? `; masked on ${r.maskThreads} thread${r.maskThreads > 1 ? 's' : ''}` : ''}`);
   return lines.join('\n');
 }
 
