@@ -82,7 +82,8 @@ async function* counted(chunks: AsyncIterable<Buffer>, onChunk: (rows: number, b
   }
 }
 
-const redactUrl = (u: string): string => u.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+/** A text with the password of every connection URI in it (scheme://user:password@host) replaced. */
+export const redactUri = (u: string): string => u.replace(/(\/\/[^:@/\s]+):[^@/\s]*@/g, '$1:***@');
 
 /** Runs one copy to its end; throws an AnonError (pre-flight problems listed) or the database's error. */
 export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
@@ -96,7 +97,7 @@ export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
   const progress: CopyProgress = { phase: 'pre-flight', tables: [], rows: 0, bytes: 0, totalBytes: 0, startedAt: started, resumed: false };
   const emit = (): void => opts.onProgress?.(progress);
   const report: CopyReport = {
-    mode: opts.mode, source: redactUrl(opts.source ?? opts.dir ?? ''), target: redactUrl(opts.target ?? opts.dir ?? ''), resumed: false,
+    mode: opts.mode, source: redactUri(opts.source ?? opts.dir ?? ''), target: redactUri(opts.target ?? opts.dir ?? ''), resumed: false,
     tables: [], rules: {}, rows: 0, bytes: 0, maskThreads: 0, durationMs: 0, rowsPerS: 0, mbPerS: 0,
   };
 

@@ -13,6 +13,7 @@ import { DEFAULT_ROUTES, ensureIngestStream, Keeper, LiveReceiver, NatsSource, S
 import { startLiveHub } from './live/index.ts';
 import { Worker } from './worker/index.ts';
 import { AgentAuth, AuthService, type Directory } from './auth/index.ts';
+import { AnonJobService } from './anon/index.ts';
 import { CommandService, NatsCommandChannel, NoopCommandChannel, type CommandChannel } from './commands/index.ts';
 
 export const SERVER_VERSION = '0.1.0';
@@ -133,6 +134,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       commands.start();
       stops.push(() => commands.stop());
       running.commands = commands;
+      const anonJobs = new AnonJobService(store, log);
+      stops.push(() => anonJobs.stop());
       const series = new SeriesService(store, metrics);
       const auth = new AuthService(store, { directory: opts.directory });
       running.firstAdmin = await auth.bootstrap();
@@ -141,7 +144,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         version: SERVER_VERSION, store, keeper,
         keeperCheck: (envs, now = Date.now()) => Keeper.check(envs.map((envelope) => ({ envelope, source: 'http' })), now, { maxAgeMs: opts.retentionDays * 86_400_000 }),
         series, instances: new InstancesService(store, series), objects: new ObjectsService(store, series), topology: new TopologyService(store), collectors, metrics, live: liveHub.hub,
-        ingestToken: opts.ingestToken || undefined, commands,
+        ingestToken: opts.ingestToken || undefined, commands, anonJobs,
       }, {
         webDir: opts.webDir, logger: opts.logger, trustProxy: opts.trustProxy,
         tls: opts.tls ? { cert: readFileSync(opts.tls.certFile), key: readFileSync(opts.tls.keyFile) } : undefined,

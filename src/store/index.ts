@@ -14,6 +14,7 @@ import { AuditStore } from './audit.ts';
 import { AgentCredentialStore } from './agent-credentials.ts';
 import { CommandStore } from './commands.ts';
 import { AdvisorStore } from './advisor.ts';
+import { AnonJobStore } from './anon-jobs.ts';
 
 export * from './errors.ts';
 export * from './timeseries.ts';
@@ -32,6 +33,7 @@ export * from './audit.ts';
 export * from './agent-credentials.ts';
 export * from './commands.ts';
 export * from './advisor.ts';
+export * from './anon-jobs.ts';
 export * from './settings-state.ts';
 export * from './store-size.ts';
 export * from './store-size-report.ts';
@@ -57,6 +59,8 @@ export interface Store {
   commands: CommandStore;
   /** Advisor profiles and the worker's advisor runs. */
   advisor: AdvisorStore;
+  /** Anonymization jobs started through the API. */
+  anonJobs: AnonJobStore;
   rollups: Rollups;
   compactor: Compactor;
   /** The store's own size, its history and forecast. */
@@ -93,6 +97,7 @@ export async function openStore(url: string | undefined, opts: StoreOptions = {}
     agentCredentials: new AgentCredentialStore(sql),
     commands: new CommandStore(sql),
     advisor: new AdvisorStore(sql),
+    anonJobs: new AnonJobStore(sql),
     rollups: new Rollups(sql),
     compactor: new Compactor(sql),
     size: new StoreSize(sql),

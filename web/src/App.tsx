@@ -18,6 +18,7 @@ import { TunePage } from './pages/TunePage.tsx';
 import { Link, matchRoute, usePath } from './router.tsx';
 import { useTheme } from './theme.ts';
 import { TasksPage } from './pages/TasksPage.tsx';
+import { AnonPage } from './pages/AnonPage.tsx';
 
 /** The console: a top bar and the page of the current route. */
 export function App() {
@@ -50,6 +51,7 @@ export function App() {
       {route.page === 'tune' && <TunePage />}
       {route.page === 'access' && <AccessPage me={me} />}
       {route.page === 'tasks' && <TasksPage />}
+      {route.page === 'anon' && <AnonPage />}
       {route.page === 'cluster' && <ClusterPage key={`${route.namespace}/${route.cluster}`} namespace={route.namespace} cluster={route.cluster} />}
       {route.page === 'not-found' && (
         <main className="page">

@@ -45,6 +45,7 @@ export type Route =
   | { page: 'tune' }
   | { page: 'access' }
   | { page: 'tasks' }
+  | { page: 'anon' }
   | { page: 'cluster'; namespace: string; cluster: string }
   | { page: 'not-found' };
 
@@ -56,6 +57,7 @@ export function matchRoute(path: string): Route {
   if (path === '/tune' || path === '/tune/') return { page: 'tune' };
   if (path === '/access' || path === '/access/') return { page: 'access' };
   if (path === '/tasks' || path === '/tasks/') return { page: 'tasks' };
+  if (path === '/anon' || path === '/anon/') return { page: 'anon' };
   const e = /^\/explain\/([A-Za-z0-9_-]{1,64})\/?$/.exec(path);
   if (e) return { page: 'explain', id: e[1] };
   const m = /^\/instances\/([^/]+)(?:\/(queries|activity|objects|settings))?\/?$/.exec(path);

@@ -4,6 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthError, can, isSystemAdmin, type AgentIdentity, type AuthService, type Principal } from '../auth/index.ts';
 import type { NamespaceRole, Store } from '../../store/index.ts';
+import { redactUri } from '../../anon-db/index.ts';
 
 /**
  * Who may call a route:
@@ -61,7 +62,12 @@ export function cookieOf(req: FastifyRequest, name: string): string | undefined 
 const SECRET_KEY = /pass|secret|token|key|credential|current|next/i;
 
 function withoutSecrets(v: unknown, depth = 0): unknown {
-  if (v === null || typeof v !== 'object') return typeof v === 'string' && v.length > 200 ? `${v.slice(0, 200)}…` : v;
+  if (typeof v === 'string') {
+    // A connection URI's password (anonymization jobs' sources and targets) is a secret too.
+    const s = redactUri(v);
+    return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+  }
+  if (v === null || typeof v !== 'object') return v;
   if (depth > 4) return '(truncated)';
   if (Array.isArray(v)) return v.slice(0, 20).map((x) => withoutSecrets(x, depth + 1));
   return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, SECRET_KEY.test(k) ? '(hidden)' : withoutSecrets(x, depth + 1)]));

@@ -26,6 +26,7 @@ import tokensRoutes from './routes/tokens.ts';
 import agentsRoutes from './routes/agents.ts';
 import actionsRoutes, { CommandView } from './routes/actions.ts';
 import tasksRoutes from './routes/tasks.ts';
+import anonRoutes, { AnonJobView } from './routes/anon.ts';
 import { installAccess } from './access.ts';
 
 export interface ApiOptions {
@@ -58,6 +59,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   app.addSchema(CollectorState);
   app.addSchema(Me);
   app.addSchema(CommandView);
+  app.addSchema(AnonJobView);
   // Before any route: each must declare who may call it, and every request goes through the checks.
   installAccess(app, { auth: ctx.auth, store: ctx.store, secureCookies: ctx.secureCookies, onAuditError: (err) => app.log.error({ err }, 'audit entry not written') });
   await app.register(swagger, {
@@ -89,6 +91,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
         { name: 'prometheus', description: 'The fleet as a Prometheus scrape target' },
         { name: 'actions', description: 'Actions on instances through their agents: signed commands, checked by the agent, audited' },
         { name: 'tasks', description: 'Scheduled tasks (run by the agents) and saved scripts' },
+        { name: 'anon', description: 'Anonymization: scans for personal data and masked copies of databases, run by the server' },
         { name: 'access', description: 'Sign-in, users, roles per namespace, API tokens, the audit log' },
       ],
     },
@@ -106,6 +109,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await app.register(objectsRoutes, ctx);
   await app.register(actionsRoutes, ctx);
   await app.register(tasksRoutes, ctx);
+  await app.register(anonRoutes, ctx);
   await app.register(settingsRoutes, ctx);
   await app.register(explainRoutes, ctx);
   await app.register(advisorRoutes, ctx);

@@ -3,6 +3,7 @@ import type { CollectorDef, MetricDef } from '../../catalog/index.ts';
 import type { Envelope } from '../../protocol/index.ts';
 import type { Store } from '../../store/index.ts';
 import type { AgentAuth, AuthService } from '../auth/index.ts';
+import type { AnonJobService } from '../anon/index.ts';
 import type { CommandService } from '../commands/index.ts';
 import type { DeadLetter, Keeper } from '../keeper/index.ts';
 import type { InstancesService } from './instances-service.ts';
@@ -33,6 +34,8 @@ export interface ApiContext {
   secureCookies: boolean;
   /** Signs, records and delivers commands to agents; keeps task sets in sync. */
   commands: CommandService;
+  /** Scans and masked copies started through the API. */
+  anonJobs: AnonJobService;
   /** Emits `update` with a LiveUpdate for every committed change. */
   live: EventEmitter;
 }

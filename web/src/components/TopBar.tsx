@@ -14,6 +14,7 @@ export function TopBar({ theme, onTheme, me, onSignOut }: { theme: Theme; onThem
         <Link to="/explain">Explain</Link>
         <Link to="/tune">Tune</Link>
         <Link to="/tasks">Tasks</Link>
+        <Link to="/anon">Anonymize</Link>
         <Link to="/access">Access</Link>
       </nav>
       <span className="who" data-testid="who">
