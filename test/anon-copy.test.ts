@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import postgres, { type Sql } from 'postgres';
 import { parseDictionary, type Dictionary } from '../src/anon/index.ts';
 import { anonCopy, AnonError, dictionaryYaml, scanDatabase } from '../src/anon-db/index.ts';
-import { runPgfleet, startTestPostgres, tempDir, waitFor, type TestPostgres } from './harness/index.ts';
+import { availableMajors, runPgfleet, startTestPostgres, tempDir, waitFor, type TestPostgres } from './harness/index.ts';
 import { SENSITIVE, seedNamesAreNotFakes, seedShop } from './anon-seed.ts';
 
 const KEY = 'a-test-key-of-32-characters-long';
@@ -26,7 +26,7 @@ let dictionary: Dictionary;
 before(async () => {
   pg = await startTestPostgres(16);
   admin = connect(pg.url);
-  for (const db of ['shop', 'copy1', 'copy2', 'copy3', 'copy4', 'copy5']) await admin.unsafe(`create database ${db}`);
+  for (const db of ['shop', 'copy1', 'copy2', 'copy3', 'copy4', 'copy5', 'copy6']) await admin.unsafe(`create database ${db}`);
   source = connect(pg.urlFor('shop'));
   await seedShop(source);
 });
@@ -163,6 +163,24 @@ subset:
   });
   const copy4 = connect(pg!.urlFor('copy4'));
   assert.equal((await copy4`select count(*)::int as n from pg_namespace where nspname = 'pgfleet_anon'`)[0].n, 0, 'nothing was written');
+
+  // Issue 8, point 2 exactly: a fake e-mail into varchar(15), a fake first name into a UNIQUE column of 5,000 rows.
+  await admin.unsafe('create database pre');
+  const pre = connect(pg!.urlFor('pre'));
+  await pre.unsafe(`create table members (id int primary key, email varchar(15) not null, nick text unique);
+    insert into members select g, 'm' || g || '@x.io', 'nick' || g from generate_series(1, 5000) g; analyze members;`);
+  const d = parseDictionary(`version: 1
+columns:
+  - { table: members, column: email, rule: { rule: fake, kind: email } }
+  - { table: members, column: nick, rule: { rule: fake, kind: first_name } }
+`);
+  await assert.rejects(anonCopy({ mode: 'sync', source: pg!.urlFor('pre'), target: pg!.urlFor('copy6'), dictionary: d, key: KEY }), (e: AnonError) => {
+    assert.equal(e.problems.length, 2, e.message);
+    assert.match(e.problems[0], /members\.email \(character varying\(15\)\): fake email gives values up to \d+ characters, longer than the column's 15/);
+    assert.match(e.problems[1], /members\.nick \(text\): fake first_name takes \d+ values; 5000 rows of a UNIQUE column would repeat one/);
+    return true;
+  });
+  assert.equal((await connect(pg!.urlFor('copy6'))`select count(*)::int as n from pg_class where relname = 'members'`)[0].n, 0, 'no table created');
 });
 
 test('a subset keeps its foreign keys: orders and payments follow the customers chosen', async () => {
@@ -211,4 +229,26 @@ test('killed halfway: the target says incomplete; the same command finishes it (
   assert.equal((await target`select count(*)::int as n from events`)[0].n, 1_500_000);
   // The finished copy equals an uninterrupted one (same source data, dictionary and key).
   assert.deepEqual(await digests(target), await digests(connect(pg!.urlFor('copy1'))));
+});
+
+test('sources on every other PostgreSQL major give the same masked copy (schema from the catalog, no pg_dump)', async (t) => {
+  const want = await digests(connect(pg!.urlFor('copy1')));
+  for (const major of availableMajors().filter((m) => m !== 16 && m !== 13)) {
+    const src = await startTestPostgres(major);
+    try {
+      const a = postgres(src.url, { max: 1, onnotice: () => {} });
+      await a.unsafe('create database shop');
+      await a.end();
+      const s = postgres(src.urlFor('shop'), { max: 1, onnotice: () => {} });
+      await seedShop(s);
+      await s.end();
+      const name = `from${major}`;
+      await admin.unsafe(`create database ${name}`);
+      await anonCopy({ mode: 'sync', source: src.urlFor('shop'), target: pg!.urlFor(name), dictionary, key: KEY });
+      assert.deepEqual(await digests(connect(pg!.urlFor(name))), want, `PostgreSQL ${major} source`);
+      t.diagnostic(`PostgreSQL ${major} → 16: the same target as from 16`);
+    } finally {
+      await src.destroy();
+    }
+  }
 });
