@@ -78,7 +78,7 @@ before(async () => {
   const cmd = await call('/api/v1/instances/al-0/actions/reload_conf', { method: 'POST', token: adm, body: JSON.stringify({ params: {} }) });
   assert.equal(cmd.status, 202, await cmd.clone().text());
   commandId = (await cmd.json() as { id: string }).id;
-  const anonJob = await call('/api/v1/instances/al-0/anon/jobs', { method: 'POST', token: adm, body: JSON.stringify({ kind: 'scan', source: pg!.url, sampleRows: 10 }) });
+  const anonJob = await call('/api/v1/instances/al-0/anon/jobs', { method: 'POST', token: adm, body: JSON.stringify({ kind: 'scan', source: 'postgresql://reader@127.0.0.1:1/db0', sampleRows: 10 }) });
   assert.equal(anonJob.status, 202, await anonJob.clone().text());
   anonJobId = (await anonJob.json() as { id: number }).id;
   const task = await call('/api/v1/tasks', { method: 'POST', token: adm, body: JSON.stringify(TASK) });
@@ -153,7 +153,7 @@ function example(method: string, path: string): { path: string; body?: unknown; 
     'POST /api/v1/commands/:id/cancel': { who: 'operator', path: `/api/v1/commands/${commandId}/cancel`, body: {} },
     'GET /api/v1/commands/key': { who: 'user' },
     'GET /api/v1/agent/commands': { who: 'agent', path: '/api/v1/agent/commands?wait=0' },
-    'POST /api/v1/instances/:id/anon/jobs': { who: 'operator', path: `/api/v1/instances/${inst}/anon/jobs`, body: { kind: 'scan', source: pg!.url, sampleRows: 10 } },
+    'POST /api/v1/instances/:id/anon/jobs': { who: 'operator', path: `/api/v1/instances/${inst}/anon/jobs`, body: { kind: 'scan', source: 'postgresql://reader@127.0.0.1:1/db0', sampleRows: 10 } },
     'GET /api/v1/anon/jobs': { who: 'viewer' },
     'GET /api/v1/anon/jobs/:job': { who: 'user', path: `/api/v1/anon/jobs/${anonJobId}` },
     'GET /api/v1/tasks': { who: 'viewer' },

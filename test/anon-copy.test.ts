@@ -252,3 +252,56 @@ test('sources on every other PostgreSQL major give the same masked copy (schema 
     }
   }
 });
+
+test('partitions, an index on a partitioned table, a foreign key to a unique index; a partition key or a typo refused; a value a rule cannot mask fails the copy cleanly', async () => {
+  await admin.unsafe('create database parts');
+  for (const db of ['parts_copy', 'parts_bad']) await admin.unsafe(`create database ${db}`);
+  const src = connect(pg!.urlFor('parts'));
+  await src.unsafe(`
+    create table measurements (id int, at date not null, email text, primary key (id, at)) partition by range (at);
+    create table m2024 partition of measurements for values from ('2024-01-01') to ('2025-01-01');
+    create table m2025 partition of measurements for values from ('2025-01-01') to ('2026-01-01');
+    create index measurements_email on measurements (email);
+    insert into measurements select g, date '2024-06-01' + (g % 400), 'person' || g || '@mailhost.test' from generate_series(1, 2000) g;
+    create table accounts (id int primary key, code text not null, notes text);
+    create unique index accounts_code on accounts (code);
+    insert into accounts select g, 'AC-' || g, '{"owner": "owner' || g || '@mailhost.test"}' from generate_series(1, 200000) g;
+    create table refs (id int primary key, code text references accounts (code));
+    insert into refs select g, 'AC-' || g from generate_series(1, 500) g;
+    analyze;`);
+  const rules = `version: 1
+columns:
+  - { table: measurements, column: email, rule: { rule: fake, kind: email } }
+  - { table: accounts, column: code, rule: { rule: hash, length: 12 } }
+  - { table: refs, column: code, rule: { rule: hash, length: 12 } }
+  - { table: accounts, column: notes, rule: { rule: json, paths: { $.owner: { rule: fake, kind: email } } } }
+`;
+  await anonCopy({ mode: 'sync', source: pg!.urlFor('parts'), target: pg!.urlFor('parts_copy'), dictionary: parseDictionary(rules), key: KEY });
+  const t = connect(pg!.urlFor('parts_copy'));
+  const idx = (await t`select tablename from pg_indexes where indexdef like '%(email)%' order by 1`).map((r) => r.tablename);
+  assert.deepEqual(idx, ['m2024', 'm2025', 'measurements'], 'the partitioned index is built on every partition');
+  assert.equal((await t`select count(*)::int as n from measurements`)[0].n, 2000);
+  assert.equal((await t`select count(*)::int as n from measurements where email like '%@mailhost.test'`)[0].n, 0);
+  assert.equal((await t`select count(*)::int as n from refs r join accounts a using (code)`)[0].n, 500, 'the foreign key to a unique index holds after masking');
+  assert.equal((await t`select count(*)::int as n from pg_constraint where contype = 'f'`)[0].n, 1);
+
+  const refused = parseDictionary(`${rules.replace('rule: { rule: hash, length: 12 } }', 'rule: { rule: pseudonym } }')}  - { table: measurements, column: at, rule: { rule: noise, days: 10 } }
+skip:
+  - { table: audit_logs }
+`);
+  await assert.rejects(anonCopy({ mode: 'sync', source: pg!.urlFor('parts'), target: pg!.urlFor('parts_bad'), dictionary: refused, key: KEY }), (e: AnonError) => {
+    assert.ok(e.problems.some((p) => /measurements\.at: a partition key/.test(p)), e.message);
+    assert.ok(e.problems.some((p) => /\/skip\/0 \(audit_logs\): matches no table/.test(p)), e.message);
+    assert.ok(e.problems.some((p) => /accounts\.code .*a pseudonym .* UNIQUE/.test(p)), e.message);
+    return true;
+  });
+
+  // One value a rule cannot mask, at the end of a table of many chunks: the copy fails with the
+  // reason, the table is not left half copied, the target says incomplete, and the process lives on.
+  await src.unsafe(`update accounts set notes = 'not json' where id = 200000`);
+  await assert.rejects(anonCopy({ mode: 'sync', source: pg!.urlFor('parts'), target: pg!.urlFor('parts_bad'), dictionary: parseDictionary(rules), key: KEY }), /not JSON/);
+  const bad = connect(pg!.urlFor('parts_bad'));
+  assert.equal((await bad`select status from pgfleet_anon.run`)[0].status, 'incomplete');
+  assert.equal((await bad`select count(*)::int as n from accounts`)[0].n, 0);
+  assert.equal((await bad`select count(*)::int as n from pgfleet_anon.step where name = 'table:public.accounts'`)[0].n, 0);
+});

@@ -54,7 +54,11 @@ const post = (body: unknown) => adminFetch(server, '/api/v1/instances/shop-1/ano
 
 test('bad job requests are refused with what is wrong, and nothing starts', async () => {
   const cases: [unknown, RegExp][] = [
-    [{ kind: 'scan', source: 'mysql://x' }, /source: a PostgreSQL connection URI/],
+    [{ kind: 'scan', source: 'mysql://x' }, /source: a postgresql:\/\/ URI, not mysql:/],
+    // No part may come from the server's PG* variables (they hold the store's credentials).
+    [{ kind: 'scan', source: 'postgresql:///shop' }, /source: the URI must name the host, the user and the database/],
+    [{ kind: 'scan', source: sourceUri.replace('/shop', '/nosuchdb') }, /source: nosuchdb is not a database of shop-1/],
+    [{ kind: 'scan', source: store.urlFor('pgfleet').replace('postgres@', 'postgres:x@') }, /source: that is the server's own store/],
     [{ kind: 'sync', source: sourceUri, target: shop.urlFor('shop_masked'), dictionary: 'version: 1\ncolumns: []\n', key: 'short' }, /key: .*at least 16/],
     [{ kind: 'sync', source: sourceUri, target: shop.urlFor('shop_masked'), dictionary: 'version: 2\n', key: 'k'.repeat(20) }, /dictionary is not valid/],
     [{ kind: 'sync', source: sourceUri, dictionary: 'version: 1\ncolumns: []\n', key: 'k'.repeat(20) }, /target: /],

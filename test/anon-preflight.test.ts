@@ -54,7 +54,7 @@ columns:
 version: 1
 columns:
   - { table: customers, column: email, rule: { rule: hash, length: 15 } }
-  - { table: customers, column: nickname, rule: { rule: pseudonym } }
+  - { table: customers, column: nickname, rule: { rule: hash, length: 16 } }
 `));
     assert.deepEqual(preflight(rulesOf(fixed, columns)), []);
   } finally {

@@ -33,6 +33,8 @@ export interface CopyOptions {
   onProgress?: (p: CopyProgress) => void;
   /** Stops the copy: its connections close, it rejects, and the target stays marked incomplete. */
   signal?: AbortSignal;
+  /** Every part of the URIs from the URIs themselves, none from PG* variables (the server's jobs). */
+  strictUris?: boolean;
 }
 
 export interface TableProgress {
@@ -101,8 +103,8 @@ export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
     tables: [], rules: {}, rows: 0, bytes: 0, maskThreads: 0, durationMs: 0, rowsPerS: 0, mbPerS: 0,
   };
 
-  const sink: Sink = opts.mode === 'dump' ? new DirSink(opts.dir!) : new DbSink(opts.target!, jobs);
-  const source = opts.mode === 'restore' ? undefined : new DbSource(opts.source!);
+  const sink: Sink = opts.mode === 'dump' ? new DirSink(opts.dir!) : new DbSink(opts.target!, jobs, opts.strictUris);
+  const source = opts.mode === 'restore' ? undefined : new DbSource(opts.source!, opts.strictUris);
   const onAbort = (): void => { void source?.close().catch(() => {}); void sink.close().catch(() => {}); };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -127,6 +129,10 @@ export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
           used.add(r.entry);
           const info = infos.get(`${named.schema}.${named.name}.${c.name}`);
           if (info) problems.push(...preflight([{ info, rule: r.rule }]));
+          // Rows are copied into their partition, which checks its bounds: a masked key would not fit.
+          if (r.rule.rule !== 'keep' && t.partitionKeys?.includes(c.name)) {
+            problems.push(`${named.schema}.${named.name}.${c.name}: a partition key (rows are placed by it); masking it would move rows out of their partitions, so it must be kept`);
+          }
           return r.rule;
         });
         rulesOf.set(tableKey(t), rules);
@@ -136,17 +142,26 @@ export async function anonCopy(opts: CopyOptions): Promise<CopyReport> {
         const exact = ![c.schema, c.table, c.column].some((v) => v !== undefined && /[*?]|^\/.*\/$/.test(v));
         if (exact && !used.has(i) && c.rule.rule !== 'keep') problems.push(`/columns/${i} (${[c.schema, c.table, c.column].filter(Boolean).join('.')}): matches no column of the source`);
       }
+      // A skip entry that names no table would copy the table it meant in full.
+      for (const [i, sk] of (opts.dictionary!.skip ?? []).entries()) {
+        const exact = ![sk.schema, sk.table].some((v) => v !== undefined && /[*?]|^\/.*\/$/.test(v));
+        const named = (t: CopyTable) => t.root ?? { schema: t.schema, name: t.name };
+        if (exact && !meta.schema.tables.some((t) => named(t).name === sk.table && (sk.schema === undefined || named(t).schema === sk.schema))) {
+          problems.push(`/skip/${i} (${[sk.schema, sk.table].filter(Boolean).join('.')}): matches no table of the source`);
+        }
+      }
       const own = (s: string, t: string): string | undefined => book.subsetOf(s, t);
       for (const [k, f] of subsetFilters(meta.schema.tables, meta.fks, own)) filters.set(k, f);
       for (const sub of opts.dictionary!.subset ?? []) {
         const t = meta.schema.tables.find((x) => x.schema === (sub.schema ?? 'public') && x.name === sub.table);
         if (!t) { problems.push(`subset ${sub.schema ?? 'public'}.${sub.table}: no such table`); continue; }
-        try { await source.sql.unsafe(`select 1 from only ${qualified(t.schema, t.name)} t where ${sub.where} limit 0`); } catch (err) { problems.push(`subset ${tableKey(t)}: ${(err as Error).message}`); }
+        try { await source.check(`select 1 from only ${qualified(t.schema, t.name)} t where ${sub.where} limit 0`); } catch (err) { problems.push(`subset ${tableKey(t)}: ${(err as Error).message}`); }
       }
       const unique = [...new Set(problems)];
       if (unique.length) throw new AnonError('PGFLEET_ANON_PREFLIGHT', `pre-flight found ${unique.length} problem${unique.length > 1 ? 's' : ''}; nothing was copied:\n${unique.map((p) => `  ${p}`).join('\n')}`, undefined, unique);
       const keyTag = createHmac('sha256', opts.key!).update('pgfleet anon fingerprint').digest('hex');
-      const fingerprint = createHash('sha256').update(JSON.stringify([meta.systemId, meta.database, opts.dictionary, keyTag, opts.mode])).digest('hex').slice(0, 32);
+      // The schema too: a rerun resumes only what it would have built (post-data steps are counted by position).
+      const fingerprint = createHash('sha256').update(JSON.stringify([meta.systemId, meta.database, opts.dictionary, keyTag, opts.mode, meta.schema.pre, meta.schema.post])).digest('hex').slice(0, 32);
       plan = {
         pre: meta.schema.pre, tables: meta.schema.tables, fingerprint, source: `${meta.database} (system ${meta.systemId})`,
         post: [...meta.schema.post, ...meta.schema.sequences.flatMap((s) => setvalStatement(s) ?? [])],

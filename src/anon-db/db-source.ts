@@ -1,21 +1,21 @@
 // The source database of a copy, read from one snapshot: a coordinator exports it and every worker
 // imports it, so all tables are read as of the same instant however many run in parallel. Read
 // access only; nothing is installed or written on the source.
-import postgres, { type ReservedSql, type Sql } from 'postgres';
+import type { ReservedSql, Sql } from 'postgres';
+import { anonConnection, COPY_SESSION } from './connect.ts';
 import { readColumns } from './catalog.ts';
 import { readForeignKeys, readSchema, q, qualified, type CopyTable, type ForeignKey, type SourceSchema } from './schema.ts';
 import type { ColumnInfo } from '../anon/index.ts';
 
-/** Session settings that make COPY text the same whoever reads it (dates, floats, time zones). */
-export const COPY_SESSION = { DateStyle: 'ISO, YMD', TimeZone: 'UTC', IntervalStyle: 'postgres', extra_float_digits: '3', client_encoding: 'UTF8' } as const;
+export { COPY_SESSION };
 
 export class DbSource {
   private coordinator?: ReservedSql;
   private snapshot?: string;
   readonly sql: Sql;
 
-  constructor(private readonly url: string) {
-    this.sql = postgres(url, { max: 2, onnotice: () => {}, connection: { ...COPY_SESSION, application_name: 'pgfleet anon' } });
+  constructor(private readonly url: string, private readonly strict = false) {
+    this.sql = anonConnection(url, { max: 2, strict, what: 'source' });
   }
 
   /** Opens the snapshot and reads what the copy needs in it. */
@@ -25,7 +25,11 @@ export class DbSource {
     const [s] = await this.coordinator.unsafe(`select pg_export_snapshot() as id, current_database() as db, (select system_identifier::text from pg_control_system()) as sysid`);
     this.snapshot = s.id as string;
     const sql = this.coordinator as unknown as Sql;
-    return { schema: await readSchema(sql), columns: await readColumns(sql), fks: await readForeignKeys(sql), database: s.db as string, systemId: s.sysid as string };
+    const schema = await readSchema(sql);
+    // As pg_dump does: ACCESS SHARE on every table read, so no TRUNCATE or table rewrite (not
+    // MVCC-safe) slips in between the snapshot and a table's COPY; writes go on.
+    for (const t of schema.tables) await this.coordinator.unsafe(`lock table only ${qualified(t.schema, t.name)} in access share mode`);
+    return { schema, columns: await readColumns(sql), fks: await readForeignKeys(sql), database: s.db as string, systemId: s.sysid as string };
   }
 
   /**
@@ -40,7 +44,7 @@ export class DbSource {
     return {
       read: async (t, where) => {
         await close();
-        current = postgres(this.url, { max: 1, onnotice: () => {}, connection: { ...COPY_SESSION, application_name: 'pgfleet anon' } });
+        current = anonConnection(this.url, { max: 1, strict: this.strict, what: 'source' });
         const c = await current.reserve();
         await c.unsafe('begin isolation level repeatable read, read only');
         await c.unsafe(`set transaction snapshot '${this.snapshot}'`);
@@ -55,6 +59,19 @@ export class DbSource {
   }
 
   private closed = false;
+
+  /** Runs a check in the snapshot's read-only transaction, as one statement (the extended protocol refuses several). */
+  async check(statement: string): Promise<void> {
+    // A savepoint: a refused check must not abort the transaction that holds the snapshot.
+    await this.coordinator!.unsafe('savepoint pgfleet_check');
+    try {
+      await this.coordinator!.unsafe(statement, [], { simple: false } as never);
+      await this.coordinator!.unsafe('release savepoint pgfleet_check');
+    } catch (err) {
+      await this.coordinator!.unsafe('rollback to savepoint pgfleet_check');
+      throw err;
+    }
+  }
 
   async close(): Promise<void> {
     if (this.closed) return;

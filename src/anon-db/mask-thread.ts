@@ -48,21 +48,23 @@ export class MaskThread {
 
   /** Masks a table's COPY text chunks into whole masked lines, `IN_FLIGHT` chunks ahead. */
   async *mask(chunks: AsyncIterable<Buffer>, rules: readonly (Rule | undefined)[], key: Buffer | string, onRows?: (n: number) => void): AsyncGenerator<Uint8Array> {
-    if (this.failed) throw this.failed;
-    this.worker.postMessage({ type: 'start', rules: rules.map((r) => r ?? null), key: new Uint8Array(Buffer.from(key)) } satisfies MaskRequest);
+    await this.ask({ type: 'start', rules: rules.map((r) => r ?? null), key: new Uint8Array(Buffer.from(key)) });
     const queue: Promise<{ out: Uint8Array; rows: number }>[] = [];
+    // A request whose answer is an error while an earlier one is awaited must not be an unhandled
+    // rejection (the process would end): each gets a handler now; the error surfaces when its turn comes.
+    const push = (p: Promise<{ out: Uint8Array; rows: number }>): void => { p.catch(() => {}); queue.push(p); };
     try {
       for await (const c of chunks) {
         // A copy of the chunk goes to the thread (the source's buffer may be pooled).
         const data = new Uint8Array(c);
-        queue.push(this.ask({ type: 'chunk', data }, [data.buffer as ArrayBuffer]));
+        push(this.ask({ type: 'chunk', data }, [data.buffer as ArrayBuffer]));
         if (queue.length >= IN_FLIGHT) {
           const r = await queue.shift()!;
           onRows?.(r.rows);
           if (r.out.length) yield r.out;
         }
       }
-      queue.push(this.ask({ type: 'end' }));
+      push(this.ask({ type: 'end' }));
       while (queue.length) {
         const r = await queue.shift()!;
         onRows?.(r.rows);
@@ -77,7 +79,7 @@ export class MaskThread {
   /** Whether the thread started and answers (a check before the copy relies on it). */
   async ready(): Promise<boolean> {
     try {
-      this.worker.postMessage({ type: 'start', rules: [], key: new Uint8Array(1) } satisfies MaskRequest);
+      await this.ask({ type: 'start', rules: [], key: new Uint8Array(1) });
       await this.ask({ type: 'end' });
       return true;
     } catch {

@@ -1,7 +1,8 @@
 // A worker thread that masks COPY text: the copy's main thread only moves bytes between the source
 // and the target, and each table being copied is masked on a core of its own. Messages:
 // { start, rules, key } begins a table; { chunk } answers { out, rows } with the whole masked
-// lines so far; { end } answers the rest. Replies come in the order of the requests.
+// lines so far; { end } answers the rest. Every request gets exactly one reply (an error too),
+// in the order of the requests.
 import { parentPort } from 'node:worker_threads';
 import { lineMasker, type Rule } from '../anon/index.ts';
 
@@ -31,8 +32,9 @@ function take(buf: Buffer, last: boolean): { out: string; rows: number } {
 parentPort?.on('message', (m: MaskRequest) => {
   try {
     if (m.type === 'start') {
-      mask = lineMasker(m.rules.map((r) => r ?? undefined), { key: Buffer.from(m.key) });
       pending = undefined;
+      mask = lineMasker(m.rules.map((r) => r ?? undefined), { key: Buffer.from(m.key) });
+      parentPort!.postMessage({ out: new Uint8Array(0), rows: 0 } satisfies MaskReply);
       return;
     }
     const r = m.type === 'chunk' ? take(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength), false) : take(Buffer.alloc(0), true);
@@ -40,6 +42,7 @@ parentPort?.on('message', (m: MaskRequest) => {
     const out = new Uint8Array(Buffer.from(r.out));
     parentPort!.postMessage({ out, rows: r.rows } satisfies MaskReply, [out.buffer as ArrayBuffer]);
   } catch (err) {
+    pending = undefined;
     parentPort!.postMessage({ error: (err as Error).message } satisfies MaskReply);
   }
 });

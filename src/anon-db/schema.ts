@@ -21,6 +21,8 @@ export interface CopyTable {
   rows: number;
   /** A partition's partitioned table at the top: the dictionary names that one. */
   root?: { schema: string; name: string };
+  /** A partition's columns that are a partition key at some level above it (rows are routed by them). */
+  partitionKeys?: string[];
 }
 
 export interface SourceSchema {
@@ -66,7 +68,7 @@ export async function readSchema(sql: Sql): Promise<SourceSchema> {
 
   const domains = await sql.unsafe(`
     select n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod) as base, t.typnotnull, t.typdefault,
-      coalesce((select string_agg(' constraint ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid), '' order by k.oid) from pg_constraint k where k.contypid = t.oid), '') as checks
+      coalesce((select string_agg(' constraint ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid), '' order by k.oid) from pg_constraint k where k.contypid = t.oid and k.contype = 'c'), '') as checks
     from pg_type t join pg_namespace n on n.oid = t.typnamespace
     where t.typtype = 'd' and ${USER_NS} and ${notExt('pg_type', 't.oid')} order by t.oid`);
   for (const d of domains) {
@@ -102,7 +104,10 @@ export async function readSchema(sql: Sql): Promise<SourceSchema> {
       (select qualified from (select quote_ident(pn.nspname) || '.' || quote_ident(pc.relname) as qualified from pg_inherits i join pg_class pc on pc.oid = i.inhparent join pg_namespace pn on pn.oid = pc.relnamespace where i.inhrelid = c.oid) x) as parent,
       pg_table_size(c.oid)::float8 as bytes, greatest(c.reltuples, 0)::float8 as rows,
       case when c.relispartition then (select rn.nspname from pg_class rc join pg_namespace rn on rn.oid = rc.relnamespace where rc.oid = pg_partition_root(c.oid)) end as root_schema,
-      case when c.relispartition then (select relname from pg_class where oid = pg_partition_root(c.oid)) end as root_name
+      case when c.relispartition then (select relname from pg_class where oid = pg_partition_root(c.oid)) end as root_name,
+      case when c.relispartition then (select string_agg(distinct a.attname, chr(31)) from pg_partition_ancestors(c.oid) anc
+        join pg_partitioned_table pt on pt.partrelid = anc.relid cross join lateral unnest(pt.partattrs::int2[]) k(attnum)
+        join pg_attribute a on a.attrelid = pt.partrelid and a.attnum = k.attnum) end as partition_keys
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p') and ${USER_NS} and ${notExt('pg_class', 'c.oid')}
     order by c.relispartition, c.oid`);
@@ -129,6 +134,7 @@ export async function readSchema(sql: Sql): Promise<SourceSchema> {
       const defs = own.map((c) => {
         let d = `${q(c.attname)} ${c.type}${c.collation ? ` collate ${c.collation}` : ''}`;
         if (c.attgenerated === 's') d += ` generated always as (${c.def}) stored`;
+        else if (c.attgenerated === 'v') d += ` generated always as (${c.def}) virtual`;
         else if (c.attidentity) d += ` generated ${c.attidentity === 'a' ? 'always' : 'by default'} as identity`;
         else if (c.def !== null) d += ` default ${c.def}`;
         if (c.attnotnull) d += ' not null';
@@ -138,25 +144,30 @@ export async function readSchema(sql: Sql): Promise<SourceSchema> {
     }
     // A partition's own defaults differ from its parent's only rarely; NOT NULL is inherited.
     if (r.relkind === 'r') {
-      tables.push({ schema: r.nspname, name: r.relname, columns: own.filter((c) => c.attgenerated !== 's').map((c) => ({ name: c.attname, type: c.type })), bytes: r.bytes, rows: r.rows, ...(r.root_name ? { root: { schema: r.root_schema, name: r.root_name } } : {}) });
+      tables.push({ schema: r.nspname, name: r.relname, columns: own.filter((c) => c.attgenerated !== 's' && c.attgenerated !== 'v').map((c) => ({ name: c.attname, type: c.type })), bytes: r.bytes, rows: r.rows, ...(r.root_name ? { root: { schema: r.root_schema, name: r.root_name } } : {}),
+        ...(r.partition_keys ? { partitionKeys: (r.partition_keys as string).split('\u001f') } : {}) });
     }
   }
 
-  // Constraints: keys first (foreign keys need them), then CHECK and exclusion, then foreign keys;
-  // a partition's inherited constraints come with its parent's.
+  // Keys first, CHECK and exclusion constraints, then the other indexes (a foreign key may reference
+  // a unique index), then foreign keys; a partition's inherited constraints come with its parent's.
   const cons = await sql.unsafe(`
     select n.nspname, c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid) as def
     from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
     where k.contype in ('p', 'u', 'c', 'x', 'f') and ${USER_NS} and ${notExt('pg_class', 'c.oid')} and k.conislocal and k.conparentid = 0
     order by case k.contype when 'p' then 0 when 'u' then 1 when 'x' then 2 when 'c' then 3 else 4 end, k.oid`);
-  for (const k of cons) post.push(`alter table ${qualified(k.nspname, k.relname)} add constraint ${q(k.conname)} ${k.def}`);
+  const constraint = (k: (typeof cons)[number]): string => `alter table ${qualified(k.nspname, k.relname)} add constraint ${q(k.conname)} ${k.def}`;
+  for (const k of cons) if (k.contype !== 'f') post.push(constraint(k));
 
   const idx = await sql.unsafe(`
     select pg_get_indexdef(i.indexrelid) as def from pg_index i join pg_class c on c.oid = i.indexrelid join pg_class t on t.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
     where t.relkind in ('r', 'p') and ${USER_NS} and ${notExt('pg_class', 't.oid')} and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid and k.contype in ('p', 'u', 'x'))
       and not exists (select 1 from pg_inherits h where h.inhrelid = i.indexrelid)
     order by c.oid`);
-  for (const i of idx) post.push(i.def as string);
+  // A partitioned table's index reads "ON ONLY parent" (its partitions' indexes attached later);
+  // without ONLY it is built on every partition at once.
+  for (const i of idx) post.push((i.def as string).replace(/ ON ONLY /, ' ON '));
+  for (const k of cons) if (k.contype === 'f') post.push(constraint(k));
 
   const views = await sql.unsafe(`
     select n.nspname, c.relname, c.relkind, pg_get_viewdef(c.oid) as def from pg_class c join pg_namespace n on n.oid = c.relnamespace

@@ -3,8 +3,8 @@
 // dictionary and key finishes it: each table lands whole or not at all.
 import { createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import postgres, { type Sql, type TransactionSql } from 'postgres';
-import { COPY_SESSION } from './db-source.ts';
+import type { Sql, TransactionSql } from 'postgres';
+import { anonConnection } from './connect.ts';
 import { q, qualified, type CopyTable } from './schema.ts';
 import { AnonError } from './errors.ts';
 
@@ -65,8 +65,8 @@ async function pipeInto(stream: NodeJS.WritableStream, chunks: AsyncIterable<Uin
 export class DbSink implements Sink {
   readonly sql: Sql;
 
-  constructor(url: string, jobs: number) {
-    this.sql = postgres(url, { max: jobs + 1, onnotice: () => {}, connection: { ...COPY_SESSION, application_name: 'pgfleet anon' } });
+  constructor(url: string, jobs: number, strict = false) {
+    this.sql = anonConnection(url, { max: jobs + 1, strict, what: 'target' });
   }
 
   async prepare(plan: CopyPlan): Promise<{ resumed: boolean; done: Set<string> }> {

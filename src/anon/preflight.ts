@@ -103,8 +103,11 @@ export function preflight(columns: { info: ColumnInfo; rule: Rule }[]): string[]
     if (c.unique && rule.rule === 'fake') {
       const range = fakeRange(rule.kind, rule.locale);
       // Birthday bound: with n rows drawn from `range` values, a repeat is likely past sqrt(range).
-      if ((c.rows ?? Infinity) > Math.sqrt(range) / 4) problems.push(`${where}: fake ${rule.kind} takes ${range} values; ${c.rows ?? 'the'} rows of a UNIQUE column would repeat one (use pseudonym, hash, or email)`);
+      if ((c.rows ?? Infinity) > Math.sqrt(range) / 4) problems.push(`${where}: fake ${rule.kind} takes ${range} values; ${c.rows ?? 'the'} rows of a UNIQUE column would repeat one (use hash, or fake email for addresses)`);
     }
+    // A pseudonym keeps the value's shape, so short codes (AC-95394) have few of them: two values
+    // can meet. A hash (or a fake e-mail, with its keyed tag) keeps a UNIQUE column unique.
+    if (c.unique && rule.rule === 'pseudonym') problems.push(`${where}: a pseudonym keeps the shape and can make two short values equal, but the column is UNIQUE (use hash)`);
     if (c.unique && (rule.rule === 'partial' || rule.rule === 'email_local' || rule.rule === 'scrub')) problems.push(`${where}: a partial mask makes values equal, but the column is UNIQUE`);
   }
   return problems;

@@ -52,6 +52,12 @@ export class MaskError extends Error {
 
 const DAY = 86_400_000;
 
+/** A date or timestamp text as ms; one without a zone (date, timestamp) is read as UTC, whatever the process's zone. */
+function timeOf(v: string): number {
+  const s = v.trim();
+  return Date.parse(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s.replace(' ', 'T')}Z` : s);
+}
+
 /** Masks one value. Null stays null (but for `constant`); the result keeps the value's type where the rule allows. */
 export function applyRule(rule: Rule, value: unknown, ctx: MaskContext): unknown {
   if (rule.rule === 'constant') return rule.value;
@@ -113,7 +119,7 @@ function noise(value: unknown, percent: number | undefined, days: number | undef
     const out = isInt ? Math.round(moved) : Number(moved.toFixed(6));
     return typeof value === 'string' ? String(out) : typeof value === 'bigint' ? BigInt(out) : out;
   }
-  const t = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : NaN;
+  const t = value instanceof Date ? value.getTime() : typeof value === 'string' ? timeOf(value) : NaN;
   if (Number.isNaN(t)) throw new MaskError(`noise: ${typeof value} is neither a number nor a date`);
   const moved = new Date(t + Math.round(shift * (days ?? 30)) * DAY);
   if (value instanceof Date) return moved;
@@ -127,7 +133,7 @@ function generalize(value: unknown, step: number | undefined, to: 'year' | 'mont
     const out = Math.floor(Number(value) / s) * s;
     return typeof value === 'string' ? String(out) : out;
   }
-  const t = value instanceof Date ? value : typeof value === 'string' ? new Date(value) : undefined;
+  const t = value instanceof Date ? value : typeof value === 'string' ? new Date(timeOf(value)) : undefined;
   if (!t || Number.isNaN(t.getTime())) throw new MaskError(`generalize: ${typeof value} is neither a number nor a date`);
   const d = new Date(Date.UTC(t.getUTCFullYear(), to === 'month' || to === 'day' ? t.getUTCMonth() : 0, to === 'day' ? t.getUTCDate() : 1));
   if (value instanceof Date) return d;

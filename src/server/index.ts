@@ -134,7 +134,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       commands.start();
       stops.push(() => commands.stop());
       running.commands = commands;
-      const anonJobs = new AnonJobService(store, log);
+      const anonJobs = new AnonJobService(store, log, opts.storeUrl);
       stops.push(() => anonJobs.stop());
       const series = new SeriesService(store, metrics);
       const auth = new AuthService(store, { directory: opts.directory });

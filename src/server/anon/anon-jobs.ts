@@ -4,15 +4,16 @@
 // to the store every second, so any api process and the console can follow it; a job whose
 // process stopped shows as interrupted, and its target says incomplete until the same copy is
 // started again and finishes it.
-import postgres from 'postgres';
 import { parseDictionary, type Dictionary } from '../../anon/index.ts';
-import { anonCopy, dictionaryYaml, redactUri, scanDatabase, type CopyProgress } from '../../anon-db/index.ts';
+import { anonConnection, anonCopy, AnonError, dictionaryYaml, explicitUri, redactUri, scanDatabase, type CopyProgress } from '../../anon-db/index.ts';
 import type { AnonJobKind, Store } from '../../store/index.ts';
 
 
 export interface AnonJobRequest {
   kind: AnonJobKind;
   instance: string;
+  /** The instance's databases as its agent reported them: the source must be one of them. */
+  databases: string[];
   namespace: string;
   requestedBy: string;
   source: string;
@@ -40,14 +41,32 @@ export class AnonJobService {
   private readonly running = new Set<Promise<void>>();
   private readonly stopping = new AbortController();
 
-  constructor(private readonly store: Store, private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void = () => {}) {}
+  /** `storeUrl`: the store's server, which no job may read or write. */
+  constructor(private readonly store: Store, private readonly log: (level: 'info' | 'warn' | 'error', msg: string) => void = () => {}, private readonly storeUrl?: string) {}
+
+  /** A URI a job may use: every part explicit (the server's PG* variables fill none), not the store's server. */
+  private checkUri(uri: string, what: string): { host: string; port: number; database: string } {
+    let e: ReturnType<typeof explicitUri>;
+    try { e = explicitUri(uri, what); } catch (err) { throw new AnonJobInputError((err as AnonError).message); }
+    if (this.storeUrl) {
+      try {
+        const s = new URL(this.storeUrl);
+        if (s.hostname && s.hostname.replace(/^\[|\]$/g, '') === e.host && Number(s.port || 5432) === e.port) throw new AnonJobInputError(`${what}: that is the server's own store`);
+      } catch (err) { if (err instanceof AnonJobInputError) throw err; }
+    }
+    return e;
+  }
 
   /** Checks the request, records the job and starts it; resolves with its id once recorded. */
   async start(r: AnonJobRequest): Promise<number> {
-    if (!/^postgres(ql)?:\/\//.test(r.source)) throw new AnonJobInputError('source: a PostgreSQL connection URI (postgresql://user:password@host:port/database)');
+    const source = this.checkUri(r.source, 'source');
+    if (r.databases.length > 0 && !r.databases.includes(source.database)) {
+      throw new AnonJobInputError(`source: ${source.database} is not a database of ${r.instance} (${r.databases.join(', ')})`);
+    }
     let dictionary: Dictionary | undefined;
     if (r.kind === 'sync') {
-      if (!r.target || !/^postgres(ql)?:\/\//.test(r.target)) throw new AnonJobInputError('target: a PostgreSQL connection URI of an empty database (or of an incomplete copy to finish)');
+      if (!r.target) throw new AnonJobInputError('target: a PostgreSQL connection URI of an empty database (or of an incomplete copy to finish)');
+      this.checkUri(r.target, 'target');
       if (!r.dictionary) throw new AnonJobInputError('dictionary: the reviewed dictionary (YAML), for example a scan job\'s');
       if (!r.key || r.key.length < 16) throw new AnonJobInputError('key: the secret of the keyed rules, at least 16 characters; the same key gives the same copy');
       try { dictionary = parseDictionary(r.dictionary); } catch (err) { throw new AnonJobInputError((err as Error).message); }
@@ -61,7 +80,7 @@ export class AnonJobService {
   }
 
   private async scan(id: number, r: AnonJobRequest): Promise<void> {
-    const sql = postgres(r.source, { max: 1, onnotice: () => {}, connect_timeout: 15, connection: { application_name: 'pgfleet anon scan' } });
+    const sql = anonConnection(r.source, { max: 1, strict: true, what: 'source' });
     const onStop = (): void => { void sql.end({ timeout: 0 }).catch(() => {}); };
     this.stopping.signal.addEventListener('abort', onStop, { once: true });
     try {
@@ -89,7 +108,7 @@ export class AnonJobService {
     let latest: CopyProgress | undefined;
     try {
       const report = await anonCopy({
-        mode: 'sync', source: r.source, target: r.target, dictionary, key: r.key, jobs: r.jobs ?? 2, signal: this.stopping.signal,
+        mode: 'sync', source: r.source, target: r.target, dictionary, key: r.key, jobs: r.jobs ?? 2, signal: this.stopping.signal, strictUris: true,
         onProgress: (p) => {
           latest = p;
           if (Date.now() - last < 1000 && p.phase !== 'done') return;

@@ -45,7 +45,7 @@ export default async function anonRoutes(app: FastifyInstance, ctx: ApiContext):
     if (!inst) throw new ApiError('PGFLEET_API_NOT_FOUND', `no instance ${id}`);
     let job: number;
     try {
-      job = await ctx.anonJobs.start({ ...b, instance: inst.name, namespace: inst.namespace, requestedBy: req.principal!.name });
+      job = await ctx.anonJobs.start({ ...b, instance: inst.name, namespace: inst.namespace, databases: inst.databases, requestedBy: req.principal!.name });
     } catch (err) {
       if (err instanceof AnonJobInputError) throw new ApiError('PGFLEET_API_BAD_PARAM', err.message);
       throw err;
