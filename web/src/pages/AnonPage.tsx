@@ -61,11 +61,11 @@ function CopyView({ r }: { r: CopyReport }) {
   );
 }
 
-function JobDetail({ id, tick }: { id: number; tick: number }) {
+function JobDetail({ id }: { id: number }) {
   // Read again every 2 s while the job runs (it may end between two reads of the list), once more when it ends.
   const now = useNow(2000);
   const [running, setRunning] = useState(true);
-  const j = useFetch((signal) => fetchAnonJob(id, signal).then((job) => { setRunning(job.status === 'running'); return job; }), [id, tick, running ? Math.floor(now / 2000) : -1]);
+  const j = useFetch((signal) => fetchAnonJob(id, signal).then((job) => { setRunning(job.status === 'running'); return job; }), [id, running ? Math.floor(now / 2000) : -1]);
   if (j.error) return <ErrorBanner message={j.error} />;
   if (!j.data) return <p className="muted">loading…</p>;
   const job = j.data;
@@ -146,7 +146,7 @@ export function AnonPage() {
   const [version, setVersion] = useState(0);
   const jobs = useFetch((signal) => fetchAnonJobs(signal), [version]);
   const running = (jobs.data ?? []).some((j) => j.status === 'running');
-  // While a job runs, the list and the open job are read every 2 s.
+  // While a job runs, the list is read every 2 s (the open job reads itself).
   const tick = running ? Math.floor(now / 2000) : 0;
   const live = useFetch((signal) => (running ? fetchAnonJobs(signal) : Promise.resolve(null)), [tick]);
   const list = live.data ?? jobs.data ?? [];
@@ -169,7 +169,7 @@ export function AnonPage() {
       <NewJob instances={instances.data ?? []} scans={list.filter((j) => j.kind === 'scan' && j.status === 'done')} onStarted={(id) => { setOpen(id); setVersion((v) => v + 1); }} />
       <h3 className="section">Jobs</h3>
       <DataTable testid="anon-jobs" rows={list} columns={columns} rowKey={(j) => String(j.id)} initialSort="started" empty={jobs.data ? 'No job yet.' : 'loading…'} />
-      {open !== null && <JobDetail key={open} id={open} tick={tick + version} />}
+      {open !== null && <JobDetail key={open} id={open} />}
     </main>
   );
 }
