@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import postgres from 'postgres';
-import { DAY_MS, openStore, RESOLUTION_MS, type RangeQuery, type Store } from '../src/store/index.ts';
+import { DAY_MS, openStore, RAW_INDEX_BUCKET_MS, rawBuckets, RESOLUTION_MS, type RangeQuery, type Store } from '../src/store/index.ts';
 import { startTestPostgres, type TestPostgres } from './harness/index.ts';
 import { prng } from './harness/prng.ts';
 
@@ -235,6 +235,35 @@ test('compaction moves whole days into chunks that give back every sample; late 
   const q = await store.timeseries.queryRange({ seriesIds: [fast.series[0]], from: day, to: day + HOUR, stepMs: 15_000, fn: 'value', kind: 'gauge' });
   assert.equal(q.resolution, 'raw');
   assert.equal(q.buckets.get(fast.series[0])!.size, new Set(fast.ts.filter((t) => t >= day && t < day + HOUR).map((t) => Math.floor(t / 15_000))).size);
+});
+
+test('raw rows are found through the (set, ten-minute bucket) index: windows cut anywhere give back exactly their samples', async () => {
+  const [def] = await store.sql<{ def: string }[]>`select pg_get_indexdef('sample_sets_set_bucket'::regclass) as def`;
+  assert.match(def.def, new RegExp(`\\(ts / ${RAW_INDEX_BUCKET_MS}\\)`), `the index keys by RAW_INDEX_BUCKET_MS: ${def.def}`);
+  // 7 s samples over 3 h across a day boundary: windows whose edges fall on, just before and just
+  // after bucket edges, inside one bucket, and across the day's partitions.
+  const day = Math.floor(NOW / DAY_MS) * DAY_MS - DAY_MS;
+  const g = await generate({ from: day - 90 * 60_000, to: day + 90 * 60_000, intervalMs: 7000, gauges: 2, counters: 1, seed: 77, jitterMs: 900 });
+  await write(g, NOW);
+  const edge = day + 20 * 60_000;
+  const windows: [number, number][] = [
+    [edge, edge + 600_000], [edge - 1, edge + 1], [edge + 1, edge + 599_999], [edge - 7000, edge + 7001],
+    [day - 15 * 60_000 + 3, day + 25 * 60_000 - 3], [day - 90 * 60_000, day + 90 * 60_000], [edge + 100, edge + 200],
+  ];
+  for (const [from, to] of windows) {
+    const got = (await store.timeseries.readRaw([g.series[1]], from, to)).get(g.series[1]) ?? { ts: [], values: [] };
+    const want = g.ts.map((t, i) => i).filter((i) => g.ts[i] >= from && g.ts[i] < to);
+    assert.deepEqual(got.ts, want.map((i) => g.ts[i]), `[${from - day}, ${to - day}) ms from the day's start: the samples' times`);
+    assert.deepEqual(got.values, want.map((i) => g.vals[i][1]), `[${from - day}, ${to - day}): their values`);
+    const last = (await store.timeseries.queryLast([g.series[1]], to - 1, to - from)).get(g.series[1]);
+    const k = want[want.length - 1];
+    assert.deepEqual(last, k === undefined ? undefined : { ts: g.ts[k], value: g.vals[k][1] }, `[${from - day}, ${to - day}): the last sample`);
+  }
+  // The planner reads one set's window through the index, not the whole partition.
+  const [lo, hi] = rawBuckets(edge, edge + 600_000);
+  const plan = (await store.sql.unsafe(`explain select ts from sample_sets where set_id = ${g.setId} and ts >= ${edge} and ts < ${edge + 600_000}
+    and (ts / 600000)::int between ${lo} and ${hi}`)).map((r) => r['QUERY PLAN'] as string).join('\n');
+  assert.match(plan, /Index Cond: \(\(set_id = \d+\) AND \(\(\(ts \/ 600000\)\)::integer >=/, `an index scan on set and bucket:\n${plan}`);
 });
 
 test('samples stored by the earlier layout are carried into series sets by the migration', async () => {

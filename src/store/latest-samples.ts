@@ -1,4 +1,5 @@
 import type { Sql } from 'postgres';
+import { rawBuckets } from './timeseries.ts';
 
 /** The newest raw sample of one series, with what names it. */
 export interface LatestSample {
@@ -26,7 +27,8 @@ export async function latestSamples(sql: Sql, since: number): Promise<LatestSamp
   const rows = await sql<{ series_id: number; metric: string; kind: 'gauge' | 'counter'; owner_kind: 'i' | 'n'; owner: string; namespace: string | null; cluster: string | null; labels: Record<string, string>; value: number; ts: number }[]>`
     with last as (
       select distinct on (r.set_id) r.set_id, r.ts, r.vals from sample_sets r
-      where r.ts >= ${since}::bigint order by r.set_id, r.ts desc
+      where r.ts >= ${since}::bigint and (r.ts / 600000)::int >= ${rawBuckets(since, since + 1)[0]}::int
+      order by r.set_id, r.ts desc
     )
     select s.id as series_id, m.name as metric, m.kind, s.owner_kind, coalesce(i.name, n.name) as owner,
       ns.name as namespace, c.name as cluster, s.labels, l.vals[u.pos] as value, l.ts
@@ -58,6 +60,7 @@ Promise<{ seriesId: number; metric: string; labels: Record<string, string>; valu
       join series_set_members m on m.series_id = s.id
       join sample_sets r on r.set_id = m.set_id
     where s.owner_kind = ${owner.kind} and s.owner_id = ${owner.id} and mt.name = any(${metrics}::text[]) and r.ts >= ${since}::bigint
+      and (r.ts / 600000)::int >= ${rawBuckets(since, since + 1)[0]}::int
     order by s.id, r.ts desc`;
   return rows.map((r) => ({ seriesId: r.series_id, metric: r.metric, labels: r.labels, value: r.value, ts: Number(r.ts) }));
 }

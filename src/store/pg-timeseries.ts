@@ -4,7 +4,7 @@ import { decodeChunk } from './chunk/index.ts';
 import { DAY_MS, INGEST_TABLES, dropPartitionsBefore, ensurePartitions, type PartitionedTable } from './partitions.ts';
 import { ROLLUP_GRACE_MS, ROLLUP_LATE_SLACK_MS } from './rollups.ts';
 import {
-  RESOLUTION_MS, type MetricInfo, type RangeAnswer, type RangeQuery, type RangeResult, type Resolution, type Retention,
+  RESOLUTION_MS, rawBuckets, type MetricInfo, type RangeAnswer, type RangeQuery, type RangeResult, type Resolution, type Retention,
   type SeriesKey, type SeriesSet, type SetRows, type StoredMetric, type TimeseriesStore,
 } from './timeseries.ts';
 
@@ -265,11 +265,13 @@ export class PgTimeseriesStore implements TimeseriesStore {
   async readRaw(ids: number[], from: number, to: number): Promise<Map<number, { ts: number[]; values: number[] }>> {
     const out = new Map<number, { ts: number[]; values: number[] }>();
     if (ids.length === 0) return out;
+    const [lo, hi] = rawBuckets(from, to);
     const [rows, chunks] = await Promise.all([
       this.sql<{ series_id: number; ts: number[]; v: number[] }[]>`
         select m.series_id, array_agg(r.ts::float8 order by r.ts) as ts, array_agg(r.vals[m.pos] order by r.ts) as v
         from sample_sets r join series_set_members m on m.set_id = r.set_id
         where m.series_id = any(${ids}::int[]) and r.ts >= ${from}::bigint and r.ts < ${to}::bigint
+          and (r.ts / 600000)::int between ${lo}::int and ${hi}::int
         group by 1`,
       this.sql<{ series_id: number; data: Uint8Array }[]>`
         select series_id, data from sample_chunks
@@ -304,10 +306,12 @@ export class PgTimeseriesStore implements TimeseriesStore {
   async queryLast(seriesIds: number[], at: number, lookbackMs: number) {
     const out = new Map<number, { ts: number; value: number }>();
     if (seriesIds.length === 0) return out;
+    const [lo, hi] = rawBuckets(at - lookbackMs + 1, at + 1);
     const rows = await this.sql<{ series_id: number; ts: number; value: number }[]>`
       select distinct on (m.series_id) m.series_id, r.ts, r.vals[m.pos] as value
       from sample_sets r join series_set_members m on m.set_id = r.set_id
       where m.series_id = any(${seriesIds}::int[]) and r.ts <= ${at}::bigint and r.ts > ${at - lookbackMs}::bigint
+        and (r.ts / 600000)::int between ${lo}::int and ${hi}::int
       order by m.series_id, r.ts desc`;
     for (const r of rows) out.set(r.series_id, { ts: Number(r.ts), value: r.value });
     return out;

@@ -1,6 +1,6 @@
 import type { Sql } from 'postgres';
 import { ensurePartitions, listPartitions, partitionStart } from './partitions.ts';
-import { RESOLUTION_MS, type Resolution } from './timeseries.ts';
+import { RESOLUTION_MS, rawBuckets, type Resolution } from './timeseries.ts';
 
 export type RollupResolution = Exclude<Resolution, 'raw'>;
 
@@ -127,6 +127,7 @@ export class Rollups {
     const width = RESOLUTION_MS[resolution];
     const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
     const fast = resolution === '1m';
+    const [lo, hi] = rawBuckets(from - LOOKBACK_MS[resolution], to);
     // Per row: the set's previous values and time (a window over rows, not over members:
     // a row holds ~20 members, and sorting members cost 4/5 of the job), and whether the
     // row is its bucket's last. Per member: a counter's increase between consecutive
@@ -147,6 +148,7 @@ export class Rollups {
               coalesce(lead(x.ts) over w / ${width}::bigint <> x.ts / ${width}::bigint, true) as last
             from sample_sets x join series_sets s on s.id = x.set_id
             where x.ts >= ${from - LOOKBACK_MS[resolution]}::bigint and x.ts < ${to}::bigint
+              and (x.ts / 600000)::int between ${lo}::int and ${hi}::int
               and (coalesce(s.interval_ms, 0) < ${RESOLUTION_MS['1m']}) = ${fast}
               and (${onlySets}::int[] is null or x.set_id = any(${onlySets}::int[]))
             window w as (partition by x.set_id order by x.ts)

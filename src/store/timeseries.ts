@@ -24,6 +24,19 @@ export interface StoredMetric extends MetricInfo { id: number }
  */
 export const MAX_SET_MEMBERS = 50;
 
+/**
+ * Width of the buckets the raw index keys rows by (`sample_sets (set_id, ((ts / 600000)::int))`,
+ * migration 015): the rows of one set in one bucket share one btree entry. A query narrows `ts`
+ * through the index with `(ts / 600000)::int between` the bounds `rawBuckets` gives; the width is
+ * written as a literal in that SQL, since PostgreSQL matches an index expression by its text.
+ */
+export const RAW_INDEX_BUCKET_MS = 600_000;
+
+/** The first and last raw index bucket that hold times in [from, to). */
+export function rawBuckets(from: number, to: number): [number, number] {
+  return [Math.floor(from / RAW_INDEX_BUCKET_MS), Math.floor((Math.max(from, to) - 1) / RAW_INDEX_BUCKET_MS)];
+}
+
 /** The ordered series one metrics message carries (one collector run on one owner), or a run of at most MAX_SET_MEMBERS of them. */
 export interface SeriesSet {
   ownerKind: 'i' | 'n';
