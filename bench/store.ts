@@ -29,7 +29,7 @@ const { values } = parseArgs({ options: {
   'day-agents': { type: 'string', default: '2' }, days: { type: 'string', default: '30' }, databases: { type: 'string', default: '20' },
   queries: { type: 'string', default: '40' }, 'no-record': { type: 'boolean', default: false },
   // Only the ingest phase (for profiling: --keeper-node-args=--cpu-prof).
-  'ingest-only': { type: 'boolean', default: false }, 'keeper-node-args': { type: 'string', default: '' },
+  'ingest-only': { type: 'boolean', default: false }, late: { type: 'boolean', default: false }, 'keeper-node-args': { type: 'string', default: '' },
 } });
 const AGENTS = Number(values.agents);
 const MINUTES = Number(values.minutes);
@@ -55,14 +55,19 @@ const partitionsBytes = async (parent: string) => (await sql`
   select coalesce(sum(pg_total_relation_size(c.oid)), 0)::float8 as b from pg_inherits i join pg_class c on c.oid = i.inhrelid
   where i.inhparent = ${parent}::regclass`)[0].b as number;
 
-const INGEST_NOTE = `${AGENTS} agents × ${MINUTES} simulated minutes published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on. Backlog drain: the next ${MINUTES} simulated minutes published while the keepers were suspended (SIGSTOP, caches warm), then committed (timed from SIGCONT). Transport ceiling: the first ${MINUTES} minutes' messages again, to a stream of their own, consumed by a process that acks each message (or decodes, validates and acks it) and stores nothing, published while it consumes or all before it starts (backlog).`;
+const INGEST_NOTE = `${AGENTS} agents × ${MINUTES} simulated minutes${values.late ? ' ending a minute before now (late data: each closed rollup bucket marked for the rollups to compute again)' : ' stamped from a minute from now on (live data: no rollup bucket closed)'} published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on. Backlog drain: the next ${MINUTES} simulated minutes published while the keepers were suspended (SIGSTOP, caches warm), then committed (timed from SIGCONT). Transport ceiling: the first ${MINUTES} minutes' messages again, to a stream of their own, consumed by a process that acks each message (or decodes, validates and acks it) and stores nothing, published while it consumes or all before it starts (backlog).`;
 
 // 1. Ingest, end to end ------------------------------------------------------------------
 const sim = new FleetSimulator(catalog, { agents: AGENTS, seed: 1, prefix: 'ing' });
 // [start, mid): published while the keepers consume; [mid, end): published while they are
 // stopped, then drained (as after an outage, or with agents publishing from other machines:
 // the publisher's CPU is then not taken from the server's cores).
-const end = now - 60_000;
+// Live data (the default): the measured minutes are stamped from a minute from now on, as an
+// agent's data is when it arrives, so no rollup bucket they fall in is closed yet. With --late they
+// end a minute before now: late data (an agent's spool after an outage, a backfill), which also
+// marks each closed bucket it falls in for the rollups to compute again (docs/storage.md#ingest).
+const LATE = values.late === true;
+const end = LATE ? now - 60_000 : now + (2 * MINUTES + 1) * 60_000;
 const mid = end - MINUTES * 60_000;
 const start = mid - MINUTES * 60_000;
 // Warm-up: the fleet's first minutes, up to its slowest collector's interval, register its
@@ -201,7 +206,7 @@ const copyPlain = await baseline(false);
 const copyIndexed = await baseline(true);
 const e2e = samples / ((tDone - t0) / 1000);
 figures.push(
-  { figure: 'ingest_e2e_samples_per_s', value: Math.round(e2e), agents: AGENTS, simulated_minutes: MINUTES, keepers: KEEPERS, messages: envs.length, metrics_messages: metricsMessages,
+  { figure: 'ingest_e2e_samples_per_s', value: Math.round(e2e), data: LATE ? 'late' : 'live', agents: AGENTS, simulated_minutes: MINUTES, keepers: KEEPERS, messages: envs.length, metrics_messages: metricsMessages,
     samples, samples_per_metrics_message: +(samples / metricsMessages).toFixed(1), avg_message_bytes: Math.round(avgBytes),
     publish_s: +((tPublished - t0) / 1000).toFixed(2), total_s: +((tDone - t0) / 1000).toFixed(2), goal: 500_000 },
   { figure: 'ingest_backlog_drain_samples_per_s', value: Math.round(backlogSamples / drainS), messages: backlog.length, samples: backlogSamples, seconds: +drainS.toFixed(2) },

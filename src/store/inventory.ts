@@ -91,7 +91,7 @@ export class InventoryStore {
 
   /**
    * Locks, inside the batch transaction, the agent and instance rows it is going to update
-   * (applyInventory, applyHeartbeat): agents before instances, each in id order. Every batch
+   * (applyInventories, applyHeartbeats): agents before instances, each in id order. Every batch
    * takes its row locks in this one order, so concurrent batches (two keepers, a keeper's
    * batches in flight, HTTP requests) sharing agents or instances wait for each other instead
    * of deadlocking, whatever the order of their messages. `for no key update` is what an
@@ -106,25 +106,40 @@ export class InventoryStore {
   }
 
   /**
-   * Applies an inventory message inside the batch transaction. The cluster and node
-   * ids are resolved before it (`clusterId`, `nodeId`): a transaction that waits for
-   * another pool connection can deadlock the pool. The rows are locked by lockForUpdate first.
+   * Applies inventory messages, the newest of each instance, inside the batch transaction, in two
+   * statements. The cluster and node ids are resolved before it (`clusterId`, `nodeId`): a
+   * transaction that waits for another pool connection can deadlock the pool. The rows are locked
+   * by lockForUpdate first. An inventory older than the one stored changes nothing.
    */
-  async applyInventory(tx: TransactionSql, ids: { instanceId: number; agentId: number; clusterId: number; nodeId: number }, data: InventoryData, ts: number): Promise<void> {
-    const { instanceId, agentId, clusterId, nodeId } = ids;
+  async applyInventories(tx: TransactionSql, list: { instanceId: number; agentId: number; clusterId: number; nodeId: number; data: InventoryData; ts: number }[]): Promise<void> {
+    if (list.length === 0) return;
+    const col = <T>(f: (e: (typeof list)[number]) => T) => list.map(f);
     await tx`
-      update instances set cluster_id = ${clusterId}, node_id = ${nodeId}, agent_id = ${agentId},
-        role = ${data.role}, version = ${data.version || null}, version_num = ${data.version_num || null},
-        up = ${data.up}, error = ${data.error ?? null}, started_at = ${data.started_at === undefined ? null : Math.round(data.started_at)},
-        system_identifier = ${data.system_identifier ?? null}, databases = ${data.databases ?? []},
-        inventory_at = ${ts}, last_seen = greatest(coalesce(last_seen, 0), ${ts})
-      where id = ${instanceId} and coalesce(inventory_at, 0) <= ${ts}`;
-    await tx`update agents set node_id = ${nodeId} where id = ${agentId}`;
+      update instances i set cluster_id = u.cluster_id, node_id = u.node_id, agent_id = u.agent_id, role = u.role,
+        version = nullif(u.version, ''), version_num = nullif(u.version_num, 0), up = u.up, error = u.error,
+        started_at = u.started_at, system_identifier = u.system_identifier,
+        databases = array(select jsonb_array_elements_text(u.databases::jsonb)),
+        inventory_at = u.ts, last_seen = greatest(coalesce(i.last_seen, 0), u.ts)
+      from unnest(${col((e) => e.instanceId)}::int[], ${col((e) => e.clusterId)}::int[], ${col((e) => e.nodeId)}::int[], ${col((e) => e.agentId)}::int[],
+                  ${col((e) => e.data.role)}::text[], ${col((e) => e.data.version)}::text[], ${col((e) => e.data.version_num)}::int[], ${col((e) => (e.data.up ? 't' : 'f'))}::text[]::boolean[],
+                  ${col((e) => e.data.error ?? null)}::text[], ${col((e) => (e.data.started_at === undefined ? null : Math.round(e.data.started_at)))}::bigint[],
+                  ${col((e) => e.data.system_identifier ?? null)}::text[], ${col((e) => JSON.stringify(e.data.databases ?? []))}::text[], ${col((e) => e.ts)}::bigint[])
+        u(id, cluster_id, node_id, agent_id, role, version, version_num, up, error, started_at, system_identifier, databases, ts)
+      where i.id = u.id and coalesce(i.inventory_at, 0) <= u.ts`;
+    // An agent with several instances: the node of its newest inventory.
+    const nodeOfAgent = new Map<number, { nodeId: number; ts: number }>();
+    for (const e of list) { const had = nodeOfAgent.get(e.agentId); if (!had || had.ts <= e.ts) nodeOfAgent.set(e.agentId, { nodeId: e.nodeId, ts: e.ts }); }
+    await tx`update agents a set node_id = u.n from unnest(${[...nodeOfAgent.keys()]}::int[], ${[...nodeOfAgent.values()].map((v) => v.nodeId)}::int[]) u(id, n) where a.id = u.id`;
   }
 
-  /** Applies a heartbeat inside the batch transaction (rows locked by lockForUpdate); `nodeId` resolved before it. */
-  async applyHeartbeat(tx: TransactionSql, agentId: number, nodeId: number, data: HeartbeatData): Promise<void> {
-    await tx`update agents set heartbeat = ${tx.json(data as never)}, version = ${data.agent_version}, node_id = ${nodeId} where id = ${agentId}`;
+  /** Applies heartbeats, one per agent, inside the batch transaction (rows locked by lockForUpdate); each `nodeId` resolved before it. */
+  async applyHeartbeats(tx: TransactionSql, beats: { agentId: number; nodeId: number; data: HeartbeatData }[]): Promise<void> {
+    if (beats.length === 0) return;
+    await tx`
+      update agents a set heartbeat = u.h::jsonb, version = u.v, node_id = u.n
+      from unnest(${beats.map((b) => b.agentId)}::int[], ${beats.map((b) => JSON.stringify(b.data))}::text[],
+                  ${beats.map((b) => b.data.agent_version)}::text[], ${beats.map((b) => b.nodeId)}::int[]) u(id, h, v, n)
+      where a.id = u.id`;
   }
 
   /** Marks instances and agents as seen, in the batch transaction. */

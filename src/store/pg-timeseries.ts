@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from 'postgres';
 import { copyIn, sampleSetsBinary } from './copy.ts';
 import { decodeChunk } from './chunk/index.ts';
+import { LruMap } from './lru-map.ts';
 import { DAY_MS, INGEST_TABLES, dropPartitionsBefore, ensurePartitions, type PartitionedTable } from './partitions.ts';
 import { ROLLUP_GRACE_MS, ROLLUP_LATE_SLACK_MS } from './rollups.ts';
 import {
@@ -8,7 +9,7 @@ import {
   type SeriesKey, type SeriesSet, type SetRows, type StoredMetric, type TimeseriesStore,
 } from './timeseries.ts';
 
-/** Series (and sets) kept in each cache before it starts over: about 30 MB of keys. */
+/** Series (and sets) kept in each cache, the least recently used forgotten first: about 30 MB of keys. */
 const MAX_CACHED = 200_000;
 
 /** Canonical text of a label set: keys sorted, so equal sets give equal keys. */
@@ -25,8 +26,8 @@ export function labelsKey(labels: Record<string, string>): string {
 export class PgTimeseriesStore implements TimeseriesStore {
   // Asked for only when a collector's message changes shape (the keeper remembers shapes):
   // bounded, so a large fleet's dictionary is not held in memory for nothing.
-  private readonly seriesCache = new Map<string, number>();
-  private readonly setCache = new Map<string, number>();
+  private readonly seriesCache = new LruMap<string, number>(MAX_CACHED);
+  private readonly setCache = new LruMap<string, number>(MAX_CACHED);
   private metricsCache = new Map<string, StoredMetric>();
   private metricsLoadedAt = 0;
 
@@ -68,10 +69,14 @@ export class PgTimeseriesStore implements TimeseriesStore {
   }
 
   async resolveSeries(keys: SeriesKey[]): Promise<number[]> {
-    if (this.seriesCache.size + keys.length > MAX_CACHED) this.seriesCache.clear();
     const cacheKeys = keys.map((k) => `${k.ownerKind}${k.ownerId}|${k.metricId}|${labelsKey(k.labels)}`);
     const missing = new Map<string, SeriesKey>();
-    cacheKeys.forEach((ck, i) => { if (!this.seriesCache.has(ck)) missing.set(ck, keys[i]); });
+    // Ids found here, so that entries the cache forgets while this call fills it are not needed again.
+    const found = new Map<string, number>();
+    cacheKeys.forEach((ck, i) => {
+      const id = this.seriesCache.get(ck);
+      if (id !== undefined) found.set(ck, id); else missing.set(ck, keys[i]);
+    });
     if (missing.size > 0) {
       const list = [...missing.values()];
       const cols = [
@@ -83,10 +88,14 @@ export class PgTimeseriesStore implements TimeseriesStore {
         select ok, oi, mi, l::jsonb from unnest(${cols[0]}::char[], ${cols[1]}::int[], ${cols[2]}::int[], ${cols[3]}::text[]) k(ok, oi, mi, l)
         on conflict do nothing
         returning id, owner_kind, owner_id, metric_id, labels::text as labels`;
-      const cacheRow = (r: (typeof created)[number]) => this.seriesCache.set(`${r.owner_kind}${r.owner_id}|${r.metric_id}|${labelsKey(JSON.parse(r.labels))}`, r.id);
+      const cacheRow = (r: (typeof created)[number]) => {
+        const ck = `${r.owner_kind}${r.owner_id}|${r.metric_id}|${labelsKey(JSON.parse(r.labels))}`;
+        this.seriesCache.set(ck, r.id);
+        found.set(ck, r.id);
+      };
       for (const r of created) cacheRow(r);
       if (created.length < list.length) {
-        const old = [...missing].filter(([ck]) => !this.seriesCache.has(ck)).map(([, k]) => k);
+        const old = [...missing].filter(([ck]) => !found.has(ck)).map(([, k]) => k);
         const rows = await this.sql<{ id: number; owner_kind: 'i' | 'n'; owner_id: number; metric_id: number; labels: string }[]>`
           select s.id, s.owner_kind, s.owner_id, s.metric_id, s.labels::text as labels
           from series s join unnest(${old.map((k) => k.ownerKind)}::char[], ${old.map((k) => k.ownerId)}::int[], ${old.map((k) => k.metricId)}::int[],
@@ -97,7 +106,7 @@ export class PgTimeseriesStore implements TimeseriesStore {
       }
     }
     return cacheKeys.map((ck) => {
-      const id = this.seriesCache.get(ck);
+      const id = found.get(ck);
       if (id === undefined) throw new Error(`series ${ck} was not created`);
       return id;
     });
@@ -115,10 +124,13 @@ export class PgTimeseriesStore implements TimeseriesStore {
   }
 
   async resolveSets(sets: SeriesSet[]): Promise<number[]> {
-    if (this.setCache.size + sets.length > MAX_CACHED) this.setCache.clear();
     const keys = sets.map((s) => s.series.join(','));
     const missing = new Map<string, SeriesSet>();
-    keys.forEach((k, i) => { if (!this.setCache.has(k)) missing.set(k, sets[i]); });
+    const found = new Map<string, number>();
+    keys.forEach((k, i) => {
+      const id = this.setCache.get(k);
+      if (id !== undefined) found.set(k, id); else missing.set(k, sets[i]);
+    });
     if (missing.size > 0) {
       const list = [...missing.values()];
       // Arrays of arrays do not pass through unnest: each set travels as text ('{1,2,3}').
@@ -141,10 +153,10 @@ export class PgTimeseriesStore implements TimeseriesStore {
         select m.series_id, s.id, m.pos from series_sets s, unnest(s.series) with ordinality m(series_id, pos)
         where s.id = any(${ids}::int[])
         on conflict do nothing`;
-      for (const r of rows) this.setCache.set(r.series, r.id);
+      for (const r of rows) { this.setCache.set(r.series, r.id); found.set(r.series, r.id); }
     }
     return keys.map((k) => {
-      const id = this.setCache.get(k);
+      const id = found.get(k);
       if (id === undefined) throw new Error(`series set ${k.slice(0, 80)} was not created`);
       return id;
     });
@@ -155,23 +167,23 @@ export class PgTimeseriesStore implements TimeseriesStore {
     if (n === 0) return;
     await copyIn(tx, 'copy sample_sets (set_id, ts, vals) from stdin with (format binary)', n, [sampleSetsBinary(rows)]);
     // A sample in a bucket the rollup job may have closed already reopens that bucket.
+    // One mark per bucket (ON CONFLICT DO UPDATE may not touch a row twice in one statement),
+    // and keepers mark in one order (resolution, set, bucket), so two batches cannot deadlock on marks.
     const redo = { res: [] as string[], setId: [] as number[], ts: [] as number[] };
-    const seen = new Set<string>();
-    for (let i = 0; i < n; i++) {
-      for (const [res, width] of ROLLUP_WIDTHS) {
+    for (const [res, width] of ROLLUP_WIDTHS) {
+      const closedBefore = now - ROLLUP_GRACE_MS[res] - ROLLUP_LATE_SLACK_MS;
+      const marks: [number, number][] = [];
+      for (let i = 0; i < n; i++) {
         const bucket = Math.floor(rows.ts[i] / width) * width;
-        if (bucket + width > now - ROLLUP_GRACE_MS[res] - ROLLUP_LATE_SLACK_MS) continue;
-        // One mark per bucket: ON CONFLICT DO UPDATE may not touch a row twice in one statement.
-        const key = `${res}:${rows.setId[i]}:${bucket}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        redo.res.push(res); redo.setId.push(rows.setId[i]); redo.ts.push(bucket);
+        if (bucket + width <= closedBefore) marks.push([rows.setId[i], bucket]);
+      }
+      marks.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      for (let k = 0; k < marks.length; k++) {
+        if (k > 0 && marks[k][0] === marks[k - 1][0] && marks[k][1] === marks[k - 1][1]) continue;
+        redo.res.push(res); redo.setId.push(marks[k][0]); redo.ts.push(marks[k][1]);
       }
     }
     if (redo.res.length > 0) {
-      // Keepers mark in one order (resolution, set, bucket), so two batches cannot deadlock on marks.
-      const order = redo.res.map((_, i) => i).sort((a, b) => redo.res[a].localeCompare(redo.res[b]) || redo.setId[a] - redo.setId[b] || redo.ts[a] - redo.ts[b]);
-      for (const k of ['res', 'setId', 'ts'] as const) (redo[k] as unknown[]) = order.map((i) => redo[k][i]);
       await tx`insert into rollup_redo (resolution, set_id, ts)
         select * from unnest(${redo.res}::text[], ${redo.setId}::int[], ${redo.ts}::bigint[])
         on conflict (resolution, set_id, ts) do update set id = nextval('rollup_redo_id')`;
@@ -336,7 +348,8 @@ export class PgTimeseriesStore implements TimeseriesStore {
 }
 
 /** Each rollup with its bucket width, once, for the per-row loop of writeSets. */
-const ROLLUP_WIDTHS = Object.entries(RESOLUTION_MS) as [Exclude<Resolution, 'raw'>, number][];
+/** The rollups' widths in the order of their names ('1h', '1m'): the order keepers mark buckets in. */
+const ROLLUP_WIDTHS = (Object.entries(RESOLUTION_MS) as [Exclude<Resolution, 'raw'>, number][]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
 
 /** The rollup a step reads: the coarsest whose buckets fit in one step. */
 export function resolutionForStep(stepMs: number): Resolution {

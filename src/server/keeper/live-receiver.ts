@@ -25,6 +25,7 @@ export class LiveReceiver implements Receiver {
       const prev = latest.get(key);
       if (!prev || prev.ts < env.ts) latest.set(key, { instance: env.instance, agent: env.agent, type: env.type, ts: env.ts });
     }
-    for (const u of latest.values()) await tx`select pg_notify(${LIVE_CHANNEL}, ${JSON.stringify(u)})`;
+    if (latest.size === 0) return;
+    await tx`select pg_notify(${LIVE_CHANNEL}, u) from unnest(${[...latest.values()].map((u) => JSON.stringify(u))}::text[]) u`;
   }
 }

@@ -1,7 +1,7 @@
 import type { TransactionSql } from 'postgres';
 import type { Envelope } from '../../protocol/index.ts';
 import { MAX_SET_MEMBERS, type ActivityMessage, type SettingsMessage, type SeriesKey, type SeriesSet, type SetRows, type StatementsMessage, type Store } from '../../store/index.ts';
-import type { MetricsData } from '../../protocol/index.ts';
+import type { HeartbeatData, MetricsData } from '../../protocol/index.ts';
 import type { Accepted, Receiver } from './receiver.ts';
 
 /** Writes every message type into the store: samples by COPY (one row per message and series set), inventory, heartbeats, events, statements, activity, settings, last-seen times. */
@@ -10,13 +10,16 @@ export class StoreReceiver implements Receiver {
   /** Series set resolved in `prepare`, per metrics envelope. */
   private readonly prepared = new WeakMap<Envelope, number[]>();
   /** Per owner and collector: the shape of the last message and its set. */
-  private readonly shapes = new Map<string, { shape: number; setIds: number[] }>();
+  private readonly shapes = new Map<string, { shape: number; setIds: number[] }[]>();
   /** Cluster and node ids resolved in `prepare`, per inventory or heartbeat envelope. */
   private readonly placed = new WeakMap<Envelope, { clusterId: number; nodeId: number }>();
 
   private instanceSeen = new Map<number, number>();
   private agentSeq = new Map<number, number>();
+  /** The newest heartbeat of each agent committed since the last touch. */
+  private beats = new Map<number, { ts: number; nodeId: number; data: HeartbeatData }>();
   private touchedAt = 0;
+  private touchTimer?: NodeJS.Timeout;
   private touching = false;
 
   constructor(private readonly store: Store) {}
@@ -53,11 +56,11 @@ export class StoreReceiver implements Receiver {
         owner = { kind: 'n', id };
       }
       // A collector sends the same metrics with the same labels run after run: compare the
-      // message with the last one's shape instead of resolving every label set again.
+      // message with the collector's last shapes instead of resolving every label set again.
       const cacheKey = `${owner.kind}${owner.id}/${a.env.data.collector}`;
-      const known = this.shapes.get(cacheKey);
       const shape = shapeHash(a.env.data);
-      if (known?.shape === shape) { this.prepared.set(a.env, known.setIds); continue; }
+      const known = this.shapes.get(cacheKey)?.find((k) => k.shape === shape);
+      if (known) { this.prepared.set(a.env, known.setIds); continue; }
       misses.push({ a, owner, cacheKey, shape });
     }
     if (misses.length === 0) return;
@@ -98,19 +101,18 @@ export class StoreReceiver implements Receiver {
       // A message without points has no set: nothing to store.
       const mine = setIds.filter((_, j) => setsOf[j] === k);
       this.prepared.set(m.a.env, mine);
-      this.shapes.set(m.cacheKey, { shape: m.shape, setIds: mine });
+      // The last few shapes of each collector: one whose labels vary from run to run (locks by
+      // mode, sessions by state and wait event) comes back to shapes it had before.
+      const list = this.shapes.get(m.cacheKey) ?? [];
+      if (!list.some((k) => k.shape === m.shape)) list.unshift({ shape: m.shape, setIds: mine });
+      if (list.length > SHAPES_PER_COLLECTOR) list.pop();
+      this.shapes.set(m.cacheKey, list);
     });
   }
 
   async write(tx: TransactionSql, batch: Accepted[]): Promise<void> {
-    // The agent and instance rows this batch updates, locked first in the one global order.
-    const agentIds: number[] = [];
-    const instanceIds: number[] = [];
-    for (const a of batch) {
-      if (a.env.type === 'heartbeat') agentIds.push(a.agentId);
-      else if (a.env.type === 'inventory' && a.instanceId !== undefined) { agentIds.push(a.agentId); instanceIds.push(a.instanceId); }
-    }
-    await this.store.inventory.lockForUpdate(tx, agentIds, instanceIds);
+    // The newest inventory of each instance in the batch: each one replaces what the older ones said.
+    const inventories = new Map<number, Accepted & { env: { type: 'inventory' } }>();
     const rows: SetRows = { setId: [], ts: [], vals: [] };
     const statements: StatementsMessage[] = [];
     const activity: ActivityMessage[] = [];
@@ -131,11 +133,13 @@ export class StoreReceiver implements Receiver {
           if (vals.length > 0) { rows.setId.push(setIds[rows.setId.length - first]); rows.ts.push(env.ts); rows.vals.push(vals); }
           break;
         }
-        case 'inventory':
-          if (a.instanceId !== undefined) await this.store.inventory.applyInventory(tx, { instanceId: a.instanceId, agentId: a.agentId, ...this.placed.get(env)! }, env.data, env.ts);
+        case 'inventory': {
+          const seen = a.instanceId === undefined ? undefined : inventories.get(a.instanceId);
+          if (a.instanceId !== undefined && (!seen || seen.env.ts <= env.ts)) inventories.set(a.instanceId, a as Accepted & { env: typeof env });
           break;
+        }
         case 'heartbeat':
-          await this.store.inventory.applyHeartbeat(tx, a.agentId, this.placed.get(env)!.nodeId, env.data);
+          // Applied after the commit, with the last-seen times (committed).
           break;
         case 'event':
           await tx`insert into events (ts, agent_id, instance_id, kind, severity, message, details)
@@ -170,6 +174,12 @@ export class StoreReceiver implements Receiver {
     await this.store.statements.writeActivity(tx, activity);
     await this.store.settings.write(tx, settings);
     await this.store.timeseries.writeSets(tx, rows);
+    // The agent and instance rows that inventories and heartbeats update are locked last, in the
+    // one global order (agents, then instances, by id): held from here to the commit only, so a
+    // concurrent batch of the same agents (this keeper's next one, another keeper's) waits for
+    // these few updates and the commit, not for this batch's COPY.
+    await this.store.inventory.lockForUpdate(tx, [...inventories.values()].map((a) => a.agentId), inventories.keys());
+    await this.store.inventory.applyInventories(tx, [...inventories].map(([instanceId, a]) => ({ instanceId, agentId: a.agentId, ...this.placed.get(a.env)!, data: a.env.data, ts: a.env.ts })));
   }
 
   /**
@@ -180,43 +190,75 @@ export class StoreReceiver implements Receiver {
   async committed(batch: Accepted[]): Promise<void> {
     for (const { env, agentId, instanceId } of batch) {
       this.agentSeq.set(agentId, Math.max(this.agentSeq.get(agentId) ?? 0, env.seq));
+      if (env.type === 'heartbeat') {
+        const had = this.beats.get(agentId);
+        if (!had || had.ts <= env.ts) this.beats.set(agentId, { ts: env.ts, nodeId: this.placed.get(env)!.nodeId, data: env.data });
+      }
       if (instanceId !== undefined) this.instanceSeen.set(instanceId, Math.max(this.instanceSeen.get(instanceId) ?? 0, env.ts));
     }
-    if (Date.now() - this.touchedAt < TOUCH_EVERY_MS || this.touching) return;
+    this.scheduleTouch();
+  }
+
+  /**
+   * Touches at most once a second, and within a second of the last commit even when no batch
+   * follows it. Not awaited: the batch is stored and may be acked; the touch waits for the row
+   * locks of the batches in flight, and a batch that waited for it would hold its slot meanwhile.
+   */
+  private scheduleTouch(): void {
+    if (this.touching || this.touchTimer) return;
+    const wait = this.touchedAt + TOUCH_EVERY_MS - Date.now();
+    if (wait <= 0) { void this.touch(); return; }
+    this.touchTimer = setTimeout(() => { this.touchTimer = undefined; void this.touch(); }, wait);
+    this.touchTimer.unref();
+  }
+
+  /** Writes the last-seen times, sequence numbers and heartbeats gathered since the last touch. */
+  private async touch(): Promise<void> {
     const instances = this.instanceSeen;
     const agents = this.agentSeq;
+    const beats = this.beats;
     this.instanceSeen = new Map();
     this.agentSeq = new Map();
+    this.beats = new Map();
     this.touching = true;
     this.touchedAt = Date.now();
+    let ok = false;
     try {
       // In a transaction of its own that first locks the rows as batches do (lockForUpdate's order): touch's updates
       // lock them in the order of their plan, which need not be id order, and would deadlock with a batch.
       await this.store.sql.begin(async (tx) => {
-        await this.store.inventory.lockForUpdate(tx, agents.keys(), instances.keys());
+        await this.store.inventory.lockForUpdate(tx, [...agents.keys(), ...beats.keys()], instances.keys());
         await this.store.inventory.touch(tx, instances, agents);
+        await this.store.inventory.applyHeartbeats(tx, [...beats].map(([agentId, b]) => ({ agentId, nodeId: b.nodeId, data: b.data })));
       });
+      ok = true;
     } catch {
       // Another keeper touching the same rows, or the store is gone: keep them for the next time.
       for (const [id, ts] of instances) this.instanceSeen.set(id, Math.max(this.instanceSeen.get(id) ?? 0, ts));
       for (const [id, seq] of agents) this.agentSeq.set(id, Math.max(this.agentSeq.get(id) ?? 0, seq));
+      for (const [id, b] of beats) { const had = this.beats.get(id); if (!had || had.ts < b.ts) this.beats.set(id, b); }
     } finally {
       this.touching = false;
     }
+    // What came in meanwhile is written within the second; after a failure, with the next batch.
+    if (ok && (this.instanceSeen.size > 0 || this.agentSeq.size > 0 || this.beats.size > 0)) this.scheduleTouch();
   }
 }
 
 /** How often last-seen times are written. */
 const TOUCH_EVERY_MS = 1000;
 
-/** Shapes cached before the cache starts over (a fleet has about one per collector and instance). */
+/** Collectors (of an owner) whose shapes are cached before the cache starts over. */
 const MAX_SHAPES = 200_000;
+
+/** Shapes remembered per collector and owner. */
+const SHAPES_PER_COLLECTOR = 8;
 
 /**
  * A 53-bit hash of what makes two metrics messages share a series set: interval, names,
  * kinds and label sets, in order (each string with its length, so no two sequences run
- * together). A collector's message is compared only with that collector's previous one, so a
- * wrong match needs a changed shape with an equal hash: about 1 in 2^53 per change (cyrb53's
+ * together). A collector's message is compared only with that collector's last few shapes, so a
+ * wrong match needs a changed shape with an equal hash: about 8 in 2^53 per change (cyrb53's
  * mixing). Keeping a hash instead of the shape itself keeps a large fleet's labels out of memory.
  */
 export function shapeHash(data: MetricsData): number {
