@@ -55,7 +55,7 @@ const partitionsBytes = async (parent: string) => (await sql`
   select coalesce(sum(pg_total_relation_size(c.oid)), 0)::float8 as b from pg_inherits i join pg_class c on c.oid = i.inhrelid
   where i.inhparent = ${parent}::regclass`)[0].b as number;
 
-const INGEST_NOTE = `${AGENTS} agents × ${MINUTES} simulated minutes${values.late ? ' ending a minute before now (late data: each closed rollup bucket marked for the rollups to compute again)' : ' stamped from a minute from now on (live data: no rollup bucket closed)'} published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on. Backlog drain: the next ${MINUTES} simulated minutes published while the keepers were suspended (SIGSTOP, caches warm), then committed (timed from SIGCONT). Transport ceiling: the first ${MINUTES} minutes' messages again, to a stream of their own, consumed by a process that acks each message (or decodes, validates and acks it) and stores nothing, published while it consumes or all before it starts (backlog).`;
+const INGEST_NOTE = `${AGENTS} agents × ${MINUTES} simulated minutes${values.late ? ', all stamped before now (late data: each closed rollup bucket is marked for the rollups to compute again)' : ', stamped from a minute from now on (live data: no rollup bucket closed; the backlog drain too)'} published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on. Backlog drain: the next ${MINUTES} simulated minutes published while the keepers were suspended (SIGSTOP, caches warm), then committed (timed from SIGCONT). Transport ceiling: the first ${MINUTES} minutes' messages again, to a stream of their own, consumed by a process that acks each message (or decodes, validates and acks it) and stores nothing, published while it consumes or all before it starts (backlog).`;
 
 // 1. Ingest, end to end ------------------------------------------------------------------
 const sim = new FleetSimulator(catalog, { agents: AGENTS, seed: 1, prefix: 'ing' });
@@ -68,6 +68,8 @@ const sim = new FleetSimulator(catalog, { agents: AGENTS, seed: 1, prefix: 'ing'
 // marks each closed bucket it falls in for the rollups to compute again (docs/storage.md#ingest).
 const LATE = values.late === true;
 const end = LATE ? now - 60_000 : now + (2 * MINUTES + 1) * 60_000;
+// The keeper refuses messages stamped more than a day ahead (a clock that is off).
+if (end > now + DAY_MS - 3_600_000) throw new Error(`--minutes ${MINUTES}: live data would be stamped more than a day ahead; use at most 689, or --late`);
 const mid = end - MINUTES * 60_000;
 const start = mid - MINUTES * 60_000;
 // Warm-up: the fleet's first minutes, up to its slowest collector's interval, register its

@@ -259,6 +259,16 @@ test('raw rows are found through the (set, ten-minute bucket) index: windows cut
     const k = want[want.length - 1];
     assert.deepEqual(last, k === undefined ? undefined : { ts: g.ts[k], value: g.vals[k][1] }, `[${from - day}, ${to - day}): the last sample`);
   }
+  // Times far outside the int4 buckets (the API accepts up to ±8.64e15 ms) find nothing, without an error.
+  assert.deepEqual(rawBuckets(8e15, 8.1e15), [2_147_483_647, 2_147_483_647]);
+  assert.equal((await store.timeseries.readRaw([g.series[1]], 8e15, 8.1e15)).size, 0);
+  assert.equal((await store.timeseries.queryLast([g.series[1]], 8e15, DAY_MS)).size, 0);
+  // Every query writes the index expression with the width as a literal: each one must be RAW_INDEX_BUCKET_MS.
+  const widths = new Set<number>();
+  for (const f of ['pg-timeseries.ts', 'latest-samples.ts', 'rollups.ts']) {
+    for (const m of readFileSync(new URL(`../src/store/${f}`, import.meta.url), 'utf8').matchAll(/\(\w+\.ts \/ (\d+)\)::int/g)) widths.add(Number(m[1]));
+  }
+  assert.deepEqual([...widths], [RAW_INDEX_BUCKET_MS], 'the bucket width written in the queries');
   // The planner reads one set's window through the index, not the whole partition.
   const [lo, hi] = rawBuckets(edge, edge + 600_000);
   const plan = (await store.sql.unsafe(`explain select ts from sample_sets where set_id = ${g.setId} and ts >= ${edge} and ts < ${edge + 600_000}

@@ -34,8 +34,13 @@ export const RAW_INDEX_BUCKET_MS = 600_000;
 
 /** The first and last raw index bucket that hold times in [from, to). */
 export function rawBuckets(from: number, to: number): [number, number] {
-  return [Math.floor(from / RAW_INDEX_BUCKET_MS), Math.floor((Math.max(from, to) - 1) / RAW_INDEX_BUCKET_MS)];
+  // Clamped to int4, as the index's buckets are: a time the API accepts (up to ±8.64e15 ms) may lie
+  // far outside, where no row is.
+  const bucket = (ms: number) => Math.min(INT4_MAX, Math.max(-INT4_MAX - 1, Math.floor(ms / RAW_INDEX_BUCKET_MS)));
+  return [bucket(from), bucket(Math.max(from, to) - 1)];
 }
+
+const INT4_MAX = 2_147_483_647;
 
 /** The ordered series one metrics message carries (one collector run on one owner), or a run of at most MAX_SET_MEMBERS of them. */
 export interface SeriesSet {

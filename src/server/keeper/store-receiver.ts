@@ -1,7 +1,7 @@
 import type { TransactionSql } from 'postgres';
 import type { Envelope } from '../../protocol/index.ts';
 import { MAX_SET_MEMBERS, type ActivityMessage, type SettingsMessage, type SeriesKey, type SeriesSet, type SetRows, type StatementsMessage, type Store } from '../../store/index.ts';
-import type { HeartbeatData, MetricsData } from '../../protocol/index.ts';
+import type { MetricsData } from '../../protocol/index.ts';
 import type { Accepted, Receiver } from './receiver.ts';
 
 /** Writes every message type into the store: samples by COPY (one row per message and series set), inventory, heartbeats, events, statements, activity, settings, last-seen times. */
@@ -16,8 +16,6 @@ export class StoreReceiver implements Receiver {
 
   private instanceSeen = new Map<number, number>();
   private agentSeq = new Map<number, number>();
-  /** The newest heartbeat of each agent committed since the last touch. */
-  private beats = new Map<number, { ts: number; nodeId: number; data: HeartbeatData }>();
   private touchedAt = 0;
   private touchTimer?: NodeJS.Timeout;
   private touching = false;
@@ -111,8 +109,10 @@ export class StoreReceiver implements Receiver {
   }
 
   async write(tx: TransactionSql, batch: Accepted[]): Promise<void> {
-    // The newest inventory of each instance in the batch: each one replaces what the older ones said.
+    // The newest inventory of each instance and the newest heartbeat of each agent in the batch:
+    // each one replaces what the older ones said.
     const inventories = new Map<number, Accepted & { env: { type: 'inventory' } }>();
+    const heartbeats = new Map<number, Accepted & { env: { type: 'heartbeat' } }>();
     const rows: SetRows = { setId: [], ts: [], vals: [] };
     const statements: StatementsMessage[] = [];
     const activity: ActivityMessage[] = [];
@@ -138,9 +138,11 @@ export class StoreReceiver implements Receiver {
           if (a.instanceId !== undefined && (!seen || seen.env.ts <= env.ts)) inventories.set(a.instanceId, a as Accepted & { env: typeof env });
           break;
         }
-        case 'heartbeat':
-          // Applied after the commit, with the last-seen times (committed).
+        case 'heartbeat': {
+          const seen = heartbeats.get(a.agentId);
+          if (!seen || seen.env.ts <= env.ts) heartbeats.set(a.agentId, a as Accepted & { env: typeof env });
           break;
+        }
         case 'event':
           await tx`insert into events (ts, agent_id, instance_id, kind, severity, message, details)
             values (${env.ts}, ${a.agentId}, ${a.instanceId ?? null}, ${env.data.kind}, ${env.data.severity}, ${env.data.message},
@@ -178,8 +180,9 @@ export class StoreReceiver implements Receiver {
     // one global order (agents, then instances, by id): held from here to the commit only, so a
     // concurrent batch of the same agents (this keeper's next one, another keeper's) waits for
     // these few updates and the commit, not for this batch's COPY.
-    await this.store.inventory.lockForUpdate(tx, [...inventories.values()].map((a) => a.agentId), inventories.keys());
+    await this.store.inventory.lockForUpdate(tx, [...heartbeats.keys(), ...[...inventories.values()].map((a) => a.agentId)], inventories.keys());
     await this.store.inventory.applyInventories(tx, [...inventories].map(([instanceId, a]) => ({ instanceId, agentId: a.agentId, ...this.placed.get(a.env)!, data: a.env.data, ts: a.env.ts })));
+    await this.store.inventory.applyHeartbeats(tx, [...heartbeats].map(([agentId, a]) => ({ agentId, nodeId: this.placed.get(a.env)!.nodeId, data: a.env.data })));
   }
 
   /**
@@ -190,10 +193,6 @@ export class StoreReceiver implements Receiver {
   async committed(batch: Accepted[]): Promise<void> {
     for (const { env, agentId, instanceId } of batch) {
       this.agentSeq.set(agentId, Math.max(this.agentSeq.get(agentId) ?? 0, env.seq));
-      if (env.type === 'heartbeat') {
-        const had = this.beats.get(agentId);
-        if (!had || had.ts <= env.ts) this.beats.set(agentId, { ts: env.ts, nodeId: this.placed.get(env)!.nodeId, data: env.data });
-      }
       if (instanceId !== undefined) this.instanceSeen.set(instanceId, Math.max(this.instanceSeen.get(instanceId) ?? 0, env.ts));
     }
     this.scheduleTouch();
@@ -212,14 +211,12 @@ export class StoreReceiver implements Receiver {
     this.touchTimer.unref();
   }
 
-  /** Writes the last-seen times, sequence numbers and heartbeats gathered since the last touch. */
+  /** Writes the last-seen times and sequence numbers gathered since the last touch. */
   private async touch(): Promise<void> {
     const instances = this.instanceSeen;
     const agents = this.agentSeq;
-    const beats = this.beats;
     this.instanceSeen = new Map();
     this.agentSeq = new Map();
-    this.beats = new Map();
     this.touching = true;
     this.touchedAt = Date.now();
     let ok = false;
@@ -227,21 +224,19 @@ export class StoreReceiver implements Receiver {
       // In a transaction of its own that first locks the rows as batches do (lockForUpdate's order): touch's updates
       // lock them in the order of their plan, which need not be id order, and would deadlock with a batch.
       await this.store.sql.begin(async (tx) => {
-        await this.store.inventory.lockForUpdate(tx, [...agents.keys(), ...beats.keys()], instances.keys());
+        await this.store.inventory.lockForUpdate(tx, agents.keys(), instances.keys());
         await this.store.inventory.touch(tx, instances, agents);
-        await this.store.inventory.applyHeartbeats(tx, [...beats].map(([agentId, b]) => ({ agentId, nodeId: b.nodeId, data: b.data })));
       });
       ok = true;
     } catch {
       // Another keeper touching the same rows, or the store is gone: keep them for the next time.
       for (const [id, ts] of instances) this.instanceSeen.set(id, Math.max(this.instanceSeen.get(id) ?? 0, ts));
       for (const [id, seq] of agents) this.agentSeq.set(id, Math.max(this.agentSeq.get(id) ?? 0, seq));
-      for (const [id, b] of beats) { const had = this.beats.get(id); if (!had || had.ts < b.ts) this.beats.set(id, b); }
     } finally {
       this.touching = false;
     }
     // What came in meanwhile is written within the second; after a failure, with the next batch.
-    if (ok && (this.instanceSeen.size > 0 || this.agentSeq.size > 0 || this.beats.size > 0)) this.scheduleTouch();
+    if (ok && (this.instanceSeen.size > 0 || this.agentSeq.size > 0)) this.scheduleTouch();
   }
 }
 
