@@ -287,10 +287,12 @@ test('every route: 401 without credentials, nothing of another namespace for its
 test('a console change without the CSRF header is refused; a revoked token stops at once', async () => {
   const pw = newPassword();
   secrets.push(pw);
-  await call('/api/v1/users', { method: 'POST', token: await admin(), body: JSON.stringify({ name: 'cy', password: pw }) });
+  const created = await call('/api/v1/users', { method: 'POST', token: await admin(), body: JSON.stringify({ name: 'cy', password: pw }) });
+  assert.ok(created.ok, `the user is created: ${created.status} ${await created.text()}`);
   const s = await signIn(server.url!, 'cy', pw);
+  assert.equal(s.status, 200, `cy signs in: ${JSON.stringify(s.body)}`);
   const noCsrf = await call('/api/v1/tokens', { method: 'POST', headers: { cookie: s.cookie }, body: JSON.stringify({ name: 'x', scopes: [] }) });
-  assert.equal(noCsrf.status, 403);
+  assert.equal(noCsrf.status, 403, `a change without the CSRF header: ${noCsrf.status} ${await noCsrf.clone().text()}`);
   assert.equal((await noCsrf.json() as { code: string }).code, 'PGFLEET_AUTH_CSRF');
   const made = await (await call('/api/v1/tokens', { method: 'POST', headers: { cookie: s.cookie, 'x-csrf-token': s.csrf }, body: JSON.stringify({ name: 'x', scopes: [] }) })).json() as { token: string; info: { id: number } };
   secrets.push(made.token);

@@ -9,7 +9,7 @@ export class StoreReceiver implements Receiver {
   readonly name = 'store';
   /** Series set resolved in `prepare`, per metrics envelope. */
   private readonly prepared = new WeakMap<Envelope, number[]>();
-  /** Per owner and collector: the shape of the last message and its set. */
+  /** Per owner and collector: the shapes of its last few messages (newest first) and their sets. */
   private readonly shapes = new Map<string, { shape: number; setIds: number[] }[]>();
   /** Cluster and node ids resolved in `prepare`, per inventory or heartbeat envelope. */
   private readonly placed = new WeakMap<Envelope, { clusterId: number; nodeId: number }>();
