@@ -9,8 +9,8 @@ import {
   type SeriesKey, type SeriesSet, type SetRows, type StoredMetric, type TimeseriesStore,
 } from './timeseries.ts';
 
-/** One series in one step: the sum and its weight, or the last value and its time. */
-interface StepAcc { sum: number; weight: number; lastTs: number; lastSet: number; rows?: Set<number> }
+/** One series in one step: the sum and its weight, or the last value, its time and set. */
+interface StepAcc { sum: number; weight: number; last: number; lastTs: number; lastSet: number; rows?: Set<number> }
 
 /** Series (and sets) kept in each cache, the least recently used forgotten first: about 30 MB of keys. */
 const MAX_CACHED = 200_000;
@@ -265,16 +265,21 @@ export class PgTimeseriesStore implements TimeseriesStore {
       for (let k = 0; k < s.acc.length; k++) {
         const v = r.v[k];
         let a = s.acc[k].get(bucket);
-        if (!a) { a = { sum: 0, weight: 0, lastTs: -Infinity, lastSet: 0, rows: s.shared[k] ? new Set() : undefined }; s.acc[k].set(bucket, a); }
+        if (!a) {
+          a = { sum: 0, weight: 0, last: 0, lastTs: -Infinity, lastSet: 0, rows: s.shared[k] && mode === 'rate' ? new Set() : undefined };
+          s.acc[k].set(bucket, a);
+        }
+        // Rollup rows hold no missing values today (every raw row holds every member, a
+        // counter's increase is 0 when there is none); one would leave its row out of the step.
         if (mode === 'last') {
-          // The bucket's last row, even when its value is missing (the step then has none). Where
-          // the collector changed shape, two sets have a row for the bucket: the newer set's
-          // (the shape it changed to) holds the later samples.
-          if (r.ts > a.lastTs || (r.ts === a.lastTs && r.set_id > a.lastSet)) { a.lastTs = r.ts; a.lastSet = r.set_id; a.sum = v ?? NaN; a.weight = 1; }
+          // The bucket's last row. Where the collector changed shape, two sets have a row for
+          // the bucket, and the higher set id wins: the newer set, unless the collector changed
+          // back to an older shape within the bucket (docs/storage.md#queries).
+          if (r.ts > a.lastTs || (r.ts === a.lastTs && r.set_id > a.lastSet)) { a.lastTs = r.ts; a.lastSet = r.set_id; a.last = v ?? 0; a.weight = v === null ? 0 : 1; }
         } else if (v === null) {
           continue;
         } else if (mode === 'avg') {
-          // Weighed by the samples each rollup row holds.
+          // Weighted by the samples each rollup row holds.
           a.sum += v * r.n; a.weight += r.n;
         } else {
           // A rate: the increases over the time the rollup buckets cover. Where the collector
@@ -288,8 +293,7 @@ export class PgTimeseriesStore implements TimeseriesStore {
       const target = out.get(id)!;
       for (const [bucket, a] of acc) {
         if (a.weight === 0) continue;
-        const v = mode === 'avg' ? a.sum / a.weight : mode === 'rate' ? a.sum * 1000 / (a.weight * width) : a.sum;
-        if (!Number.isNaN(v)) target.set(bucket, v);
+        target.set(bucket, mode === 'avg' ? a.sum / a.weight : mode === 'rate' ? a.sum * 1000 / (a.weight * width) : a.last);
       }
     }
   }
@@ -397,7 +401,6 @@ export class PgTimeseriesStore implements TimeseriesStore {
   }
 }
 
-/** Each rollup with its bucket width, once, for the per-row loop of writeSets. */
 /** The rollups' widths in the order of their names ('1h', '1m'): the order keepers mark buckets in. */
 const ROLLUP_WIDTHS = (Object.entries(RESOLUTION_MS) as [Exclude<Resolution, 'raw'>, number][]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
 
