@@ -1,4 +1,4 @@
-import type { Sql } from 'postgres';
+import type { PendingQuery, Row, Sql } from 'postgres';
 import { ensurePartitions, listPartitions, partitionStart } from './partitions.ts';
 import { RESOLUTION_MS, rawBuckets, type Resolution } from './timeseries.ts';
 
@@ -127,36 +127,79 @@ export class Rollups {
     const width = RESOLUTION_MS[resolution];
     const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
     const fast = resolution === '1m';
-    const [lo, hi] = rawBuckets(from - LOOKBACK_MS[resolution], to);
-    // Per row: the set's previous values and time (a window over rows, not over members:
-    // a row holds ~20 members, and sorting members cost 4/5 of the job), and whether the
-    // row is its bucket's last. Per member: a counter's increase between consecutive
-    // samples (a drop is a reset, and the new value is the increase since) and its
-    // per-second rate; a gauge's value.
-    return writeRows(sql, table, sql`
-        select set_id, b, pos, count(*)::int as n,
-          case when c then min(inc * 1000.0 / nullif(dt, 0)) else min(v) end as mn,
-          case when c then max(inc * 1000.0 / nullif(dt, 0)) else max(v) end as mx,
-          case when c then coalesce(sum(inc), 0) else avg(v) end as av,
-          max(v) filter (where last) as lst
+    const since = from - LOOKBACK_MS[resolution];
+    const [lo, hi] = rawBuckets(since, to);
+    // The raw rows `x` (joined with their set `s`) of the window and its lookback, of the sets this resolution rolls up.
+    const inWindow = () => sql`x.ts >= ${since}::bigint and x.ts < ${to}::bigint
+      and (x.ts / 600000)::int between ${lo}::int and ${hi}::int
+      and (coalesce(s.interval_ms, 0) < ${RESOLUTION_MS['1m']}) = ${fast}`;
+    // Per row: whether it is its set's last row in its bucket.
+    const lastOfBucket = () => sql`coalesce(lead(x.ts) over (partition by x.set_id order by x.ts) / ${width}::bigint <> x.ts / ${width}::bigint, true)`;
+    // A counter's increase since its previous sample (a drop is a reset, and the new value is
+    // the increase since) and the time it took; a gauge's value.
+    const perMember = (members: PendingQuery<Row[]>) => sql`
+      select set_id, b, pos, count(*)::int as n,
+        case when c then min(inc * 1000.0 / nullif(dt, 0)) else min(v) end as mn,
+        case when c then max(inc * 1000.0 / nullif(dt, 0)) else max(v) end as mx,
+        case when c then coalesce(sum(inc), 0) else avg(v) end as av,
+        max(v) filter (where last) as lst
+      from (${members}) e
+      group by set_id, b, pos, c`;
+
+    // Sets that share a series with another set that has rows in the window: a collector whose
+    // labels come and go (a top-N list) or that changed shape. A series' previous sample may then
+    // be in another set's row, so their increases take it from the series, not from the set's
+    // previous row (that would count the increase over the other set's samples twice).
+    const [shared] = await sql<{ mixed: number[] | null; needed: number[] | null }[]>`
+      with held as materialized (
+        select a.set_id, u.sid, count(*) over (partition by u.sid) as holders
+        from (select distinct x.set_id from sample_sets x join series_sets s on s.id = x.set_id where ${inWindow()}) a
+          join series_sets s on s.id = a.set_id cross join unnest(s.series) u(sid)
+      )
+      select (select array_agg(distinct set_id) from held where holders > 1) as mixed,
+        -- Recomputing some sets: the rows of every set that holds one of their shared series.
+        (select array_agg(distinct h.set_id) from held h where h.holders > 1
+          and h.sid in (select sid from held where holders > 1 and set_id = any(${onlySets}::int[]))) as needed`;
+    const mixed = shared.mixed ?? [];
+    const needed = onlySets === null ? mixed : shared.needed ?? [];
+
+    // Sets of their own: one window over rows, not over members (a row holds ~20 members, and
+    // sorting members cost 4/5 of the job): each member's previous value is in the set's previous row.
+    let rows = await writeRows(sql, table, perMember(sql`
+      select r.set_id, r.b, r.dt, r.last, u.pos, u.v, s.counters[u.pos] as c,
+        case when u.v < u.p then u.v else u.v - u.p end as inc
+      from (
+        select x.set_id, x.ts, (x.ts / ${width}::bigint) * ${width}::bigint as b, x.vals,
+          lag(x.vals) over w as pv, x.ts - lag(x.ts) over w as dt, ${lastOfBucket()} as last
+        from sample_sets x join series_sets s on s.id = x.set_id
+        where ${inWindow()} and x.set_id not in (select unnest(${mixed}::int[]))
+          and (${onlySets}::int[] is null or x.set_id = any(${onlySets}::int[]))
+        window w as (partition by x.set_id order by x.ts)
+      ) r join series_sets s on s.id = r.set_id
+        cross join lateral unnest(r.vals, r.pv) with ordinality u(v, p, pos)
+      where r.ts >= ${from}::bigint`));
+    if (needed.length === 0) return rows;
+    // Sets that share series: a window over each series' samples, whichever set they came in.
+    rows += await writeRows(sql, table, perMember(sql`
+      select set_id, b, last, pos, v, c, dt, inc
+      from (
+        select set_id, ts, b, last, pos, v, c, ts - lag(ts) over w as dt,
+          case when v < lag(v) over w then v else v - lag(v) over w end as inc
         from (
-          select r.set_id, r.b, r.dt, r.last, u.pos, u.v, s.counters[u.pos] as c,
-            case when u.v < u.p then u.v else u.v - u.p end as inc
+          select r.set_id, r.ts, r.b, r.last, u.pos, u.v, s.counters[u.pos] as c, s.series[u.pos] as sid
           from (
-            select x.set_id, x.ts, (x.ts / ${width}::bigint) * ${width}::bigint as b, x.vals,
-              lag(x.vals) over w as pv, x.ts - lag(x.ts) over w as dt,
-              coalesce(lead(x.ts) over w / ${width}::bigint <> x.ts / ${width}::bigint, true) as last
+            select x.set_id, x.ts, (x.ts / ${width}::bigint) * ${width}::bigint as b, x.vals, ${lastOfBucket()} as last
             from sample_sets x join series_sets s on s.id = x.set_id
-            where x.ts >= ${from - LOOKBACK_MS[resolution]}::bigint and x.ts < ${to}::bigint
-              and (x.ts / 600000)::int between ${lo}::int and ${hi}::int
-              and (coalesce(s.interval_ms, 0) < ${RESOLUTION_MS['1m']}) = ${fast}
-              and (${onlySets}::int[] is null or x.set_id = any(${onlySets}::int[]))
-            window w as (partition by x.set_id order by x.ts)
+            where ${inWindow()} and x.set_id in (select unnest(${needed}::int[]))
           ) r join series_sets s on s.id = r.set_id
-            cross join lateral unnest(r.vals, r.pv) with ordinality u(v, p, pos)
-          where r.ts >= ${from}::bigint
-        ) e
-        group by set_id, b, pos, c`);
+            cross join lateral unnest(r.vals) with ordinality u(v, pos)
+        ) m
+        window w as (partition by sid order by ts)
+      ) y
+      -- The lookback's rows and the other sets' rows gave their values to the lags only.
+      where ts >= ${from}::bigint and set_id in (select unnest(${mixed}::int[]))
+        and (${onlySets}::int[] is null or set_id = any(${onlySets}::int[]))`));
+    return rows;
   }
 
   /**
@@ -188,7 +231,7 @@ export class Rollups {
  * Writes one rollup row per set and bucket from `perMember` rows (set_id, b, pos, n, mn, mx,
  * av, lst), a bucket computed again replacing the old row; returns how many.
  */
-async function writeRows(sql: Sql, table: string, perMember: ReturnType<Sql>): Promise<number> {
+async function writeRows(sql: Sql, table: string, perMember: PendingQuery<Row[]>): Promise<number> {
   const result = await sql`
     insert into ${sql(table)} (set_id, ts, n, mn, mx, av, lst)
     select set_id, b, max(n), array_agg(mn order by pos), array_agg(mx order by pos), array_agg(av order by pos), array_agg(lst order by pos)
