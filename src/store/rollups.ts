@@ -101,7 +101,8 @@ export class Rollups {
       const sets = [...new Set(list.map((m) => m.set_id))];
       const from = Math.min(...list.map((m) => Number(m.ts)));
       const to = Math.max(...list.map((m) => Number(m.ts))) + width;
-      if (!compacted.has(day)) await ensurePartitions(this.sql, [table], from, to);
+      // compute() writes the bucket after the last mark too (fromRaw).
+      if (!compacted.has(day)) await ensurePartitions(this.sql, [table], from, to + width);
       rows += await this.sql.begin(async (tx) => {
         const n = compacted.has(day) ? 0 : await this.compute(tx as unknown as Sql, resolution, from, to, sets);
         await tx`delete from rollup_redo r using unnest(${list.map((m) => m.set_id)}::int[], ${list.map((m) => Number(m.ts))}::bigint[], ${list.map((m) => Number(m.id))}::bigint[]) u(s, t, i)
@@ -123,10 +124,14 @@ export class Rollups {
   }
 
   /** Rollup rows from raw samples: at 1m of the sets with 1m rollups, at 1h of the others. */
-  private async fromRaw(sql: Sql, resolution: RollupResolution, from: number, to: number, onlySets: number[] | null): Promise<number> {
+  private async fromRaw(sql: Sql, resolution: RollupResolution, from: number, toBucket: number, onlySets: number[] | null): Promise<number> {
     const width = RESOLUTION_MS[resolution];
     const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
     const fast = resolution === '1m';
+    // A late sample changes the increase of its series' next sample too, which may be in the next
+    // bucket: recomputing, the bucket after the marks' is computed again as well (a set collected
+    // less often than once a bucket has no rollup at this resolution, so its next sample is in it).
+    const to = onlySets === null ? toBucket : toBucket + width;
     const since = from - LOOKBACK_MS[resolution];
     const [lo, hi] = rawBuckets(since, to);
     // The raw rows `x` (joined with their set `s`) of the window and its lookback, of the sets this resolution rolls up.
@@ -146,22 +151,57 @@ export class Rollups {
       from (${members}) e
       group by set_id, b, pos, c`;
 
-    // Sets that share a series with another set that has rows in the window: a collector whose
-    // labels come and go (a top-N list) or that changed shape. A series' previous sample may then
-    // be in another set's row, so their increases take it from the series, not from the set's
-    // previous row (that would count the increase over the other set's samples twice).
-    const [shared] = await sql<{ mixed: number[] | null; needed: number[] | null }[]>`
-      with held as materialized (
-        select a.set_id, u.sid, count(*) over (partition by u.sid) as holders
-        from (select distinct x.set_id from sample_sets x join series_sets s on s.id = x.set_id where ${inWindow()}) a
-          join series_sets s on s.id = a.set_id cross join unnest(s.series) u(sid)
-      )
-      select (select array_agg(distinct set_id) from held where holders > 1) as mixed,
-        -- Recomputing some sets: the rows of every set that holds one of their shared series.
-        (select array_agg(distinct h.set_id) from held h where h.holders > 1
-          and h.sid in (select sid from held where holders > 1 and set_id = any(${onlySets}::int[]))) as needed`;
-    const mixed = shared.mixed ?? [];
-    const needed = onlySets === null ? mixed : shared.needed ?? [];
+    // Sets that share a series with another set that has rows in the window (or its lookback): a
+    // collector whose labels come and go (a top-N list) or that changed shape. A series' previous
+    // sample may then be in another set's row, so their increases take it from the series, not
+    // from the set's previous row (that would count the increase over the other set's samples again).
+    // `mixed`: those sets; `read`: the sets whose rows the mixed sets' lags need; `write`: the sets written.
+    let mixed: number[];
+    let read: number[];
+    let write = onlySets;
+    if (onlySets === null) {
+      const [r] = await sql<{ mixed: number[] | null }[]>`
+        select array_agg(distinct set_id) as mixed from (
+          select a.set_id, count(*) over (partition by u.sid) as holders
+          from (select distinct x.set_id from sample_sets x join series_sets s on s.id = x.set_id where ${inWindow()}) a
+            join series_sets s on s.id = a.set_id cross join unnest(s.series) u(sid)
+        ) h where holders > 1`;
+      mixed = r.mixed ?? [];
+      read = mixed;
+    } else {
+      // Recomputing some sets (late samples): the sets with rows in the window that share a series
+      // with them are written again too (a late sample in one set changes the next increase of
+      // its series, which may be another set's), and the rows of the sets that share a series
+      // with any of those give the lags. Found through the dictionary, then probed by index.
+      const sharing = (sets: PendingQuery<Row[]>) => sql`
+        select m.set_id from series_sets s0 cross join unnest(s0.series) u(sid)
+          join series_set_members m on m.series_id = u.sid join series_sets s on s.id = m.set_id
+        where s0.id in (${sets}) and (coalesce(s.interval_ms, 0) < ${RESOLUTION_MS['1m']}) = ${fast}
+          and exists (select 1 from sample_sets x where x.set_id = m.set_id and x.ts >= ${since}::bigint and x.ts < ${to}::bigint
+            and (x.ts / 600000)::int between ${lo}::int and ${hi}::int)`;
+      const [r] = await sql<{ write: number[] | null; read: number[] | null; mixed: number[] | null }[]>`
+        with near as materialized (select distinct set_id from (${sharing(sql`select unnest(${onlySets}::int[])`)}) n),
+          far as materialized (select distinct set_id from (${sharing(sql`select set_id from near`)}) f),
+          held as materialized (
+            select f.set_id, count(*) over (partition by u.sid) as holders
+            from far f join series_sets s on s.id = f.set_id cross join unnest(s.series) u(sid)
+          )
+        select (select array_agg(set_id) from near) as write, (select array_agg(set_id) from far) as read,
+          (select array_agg(distinct set_id) from held where holders > 1) as mixed`;
+      write = [...new Set([...onlySets, ...(r.write ?? [])])];
+      mixed = r.mixed ?? [];
+      read = r.read ?? [];
+      // Hours are made of minutes: the hours of the sets written here besides the marked ones are
+      // computed again too, once their minutes are (the marked ones' hours have marks of their own).
+      const extra = write.filter((id) => !onlySets.includes(id));
+      if (resolution === '1m' && extra.length > 0) {
+        const hours: number[] = [];
+        for (let h = Math.floor(from / RESOLUTION_MS['1h']) * RESOLUTION_MS['1h']; h < to; h += RESOLUTION_MS['1h']) hours.push(h);
+        await sql`insert into rollup_redo (resolution, set_id, ts)
+          select '1h', s, h from unnest(${extra}::int[]) s cross join unnest(${hours}::bigint[]) h order by 2, 3
+          on conflict (resolution, set_id, ts) do update set id = nextval('rollup_redo_id')`;
+      }
+    }
 
     // Sets of their own: one window over rows, not over members (a row holds ~20 members, and
     // sorting members cost 4/5 of the job): each member's previous value is in the set's previous row.
@@ -173,12 +213,12 @@ export class Rollups {
           lag(x.vals) over w as pv, x.ts - lag(x.ts) over w as dt, ${lastOfBucket()} as last
         from sample_sets x join series_sets s on s.id = x.set_id
         where ${inWindow()} and x.set_id not in (select unnest(${mixed}::int[]))
-          and (${onlySets}::int[] is null or x.set_id = any(${onlySets}::int[]))
+          and (${write}::int[] is null or x.set_id = any(${write}::int[]))
         window w as (partition by x.set_id order by x.ts)
       ) r join series_sets s on s.id = r.set_id
         cross join lateral unnest(r.vals, r.pv) with ordinality u(v, p, pos)
       where r.ts >= ${from}::bigint`));
-    if (needed.length === 0) return rows;
+    if (mixed.length === 0) return rows;
     // Sets that share series: a window over each series' samples, whichever set they came in.
     rows += await writeRows(sql, table, perMember(sql`
       select set_id, b, last, pos, v, c, dt, inc
@@ -190,15 +230,16 @@ export class Rollups {
           from (
             select x.set_id, x.ts, (x.ts / ${width}::bigint) * ${width}::bigint as b, x.vals, ${lastOfBucket()} as last
             from sample_sets x join series_sets s on s.id = x.set_id
-            where ${inWindow()} and x.set_id in (select unnest(${needed}::int[]))
+            where ${inWindow()} and x.set_id in (select unnest(${read}::int[]))
           ) r join series_sets s on s.id = r.set_id
             cross join lateral unnest(r.vals) with ordinality u(v, pos)
         ) m
-        window w as (partition by sid order by ts)
+        -- Two samples of a series at one time (in two sets): set by set, the same order every time.
+        window w as (partition by sid order by ts, set_id)
       ) y
       -- The lookback's rows and the other sets' rows gave their values to the lags only.
       where ts >= ${from}::bigint and set_id in (select unnest(${mixed}::int[]))
-        and (${onlySets}::int[] is null or set_id = any(${onlySets}::int[]))`));
+        and (${write}::int[] is null or set_id = any(${write}::int[]))`));
     return rows;
   }
 
