@@ -1,5 +1,5 @@
 import type { PendingQuery, Row, Sql } from 'postgres';
-import { ensurePartitions, listPartitions, partitionStart } from './partitions.ts';
+import { DAY_MS, ensurePartitions, listPartitions, partitionStart } from './partitions.ts';
 import { RESOLUTION_MS, rawBuckets, type Resolution } from './timeseries.ts';
 
 export type RollupResolution = Exclude<Resolution, 'raw'>;
@@ -75,11 +75,11 @@ export class Rollups {
   }
 
   /**
-   * Computes again the buckets before `doneTo` that late samples reopened, a day at a time
-   * (every bucket of that day for the sets concerned: a backfill marks whole days at once).
+   * Computes again the buckets before `doneTo` that late samples reopened, a day at a time: for
+   * the sets concerned, from the first reopened bucket to the end of the day or of the rollup
+   * (a late sample changes its series' next increase too, however long after it comes).
    */
   private async redo(resolution: RollupResolution, doneTo: number): Promise<{ rows: number; buckets: number }> {
-    const width = RESOLUTION_MS[resolution];
     const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
     const marks = await this.sql<{ set_id: number; ts: number; id: number }[]>`
       select set_id, ts, id from rollup_redo m where resolution = ${resolution} and ts < ${doneTo}::bigint
@@ -100,9 +100,8 @@ export class Rollups {
     for (const [day, list] of days) {
       const sets = [...new Set(list.map((m) => m.set_id))];
       const from = Math.min(...list.map((m) => Number(m.ts)));
-      const to = Math.max(...list.map((m) => Number(m.ts))) + width;
-      // compute() writes the bucket after the last mark too (fromRaw).
-      if (!compacted.has(day)) await ensurePartitions(this.sql, [table], from, to + width);
+      const to = Math.min(day + DAY_MS, doneTo);
+      if (!compacted.has(day)) await ensurePartitions(this.sql, [table], from, to);
       rows += await this.sql.begin(async (tx) => {
         const n = compacted.has(day) ? 0 : await this.compute(tx as unknown as Sql, resolution, from, to, sets);
         await tx`delete from rollup_redo r using unnest(${list.map((m) => m.set_id)}::int[], ${list.map((m) => Number(m.ts))}::bigint[], ${list.map((m) => Number(m.id))}::bigint[]) u(s, t, i)
@@ -124,14 +123,10 @@ export class Rollups {
   }
 
   /** Rollup rows from raw samples: at 1m of the sets with 1m rollups, at 1h of the others. */
-  private async fromRaw(sql: Sql, resolution: RollupResolution, from: number, toBucket: number, onlySets: number[] | null): Promise<number> {
+  private async fromRaw(sql: Sql, resolution: RollupResolution, from: number, to: number, onlySets: number[] | null): Promise<number> {
     const width = RESOLUTION_MS[resolution];
     const table = resolution === '1m' ? 'rollups_1m' : 'rollups_1h';
     const fast = resolution === '1m';
-    // A late sample changes the increase of its series' next sample too, which may be in the next
-    // bucket: recomputing, the bucket after the marks' is computed again as well (a set collected
-    // less often than once a bucket has no rollup at this resolution, so its next sample is in it).
-    const to = onlySets === null ? toBucket : toBucket + width;
     const since = from - LOOKBACK_MS[resolution];
     const [lo, hi] = rawBuckets(since, to);
     // The raw rows `x` (joined with their set `s`) of the window and its lookback, of the sets this resolution rolls up.
@@ -174,10 +169,13 @@ export class Rollups {
       // its series, which may be another set's), and the rows of the sets that share a series
       // with any of those give the lags. Found through the dictionary, then probed by index.
       const sharing = (sets: PendingQuery<Row[]>) => sql`
-        select m.set_id from series_sets s0 cross join unnest(s0.series) u(sid)
-          join series_set_members m on m.series_id = u.sid join series_sets s on s.id = m.set_id
-        where s0.id in (${sets}) and (coalesce(s.interval_ms, 0) < ${RESOLUTION_MS['1m']}) = ${fast}
-          and exists (select 1 from sample_sets x where x.set_id = m.set_id and x.ts >= ${since}::bigint and x.ts < ${to}::bigint
+        select h.set_id from (
+          select distinct m.set_id from series_sets s0 cross join unnest(s0.series) u(sid)
+            join series_set_members m on m.series_id = u.sid
+          where s0.id in (${sets})
+        ) h join series_sets s on s.id = h.set_id
+        where (coalesce(s.interval_ms, 0) < ${RESOLUTION_MS['1m']}) = ${fast}
+          and exists (select 1 from sample_sets x where x.set_id = h.set_id and x.ts >= ${since}::bigint and x.ts < ${to}::bigint
             and (x.ts / 600000)::int between ${lo}::int and ${hi}::int)`;
       const [r] = await sql<{ write: number[] | null; read: number[] | null; mixed: number[] | null }[]>`
         with near as materialized (select distinct set_id from (${sharing(sql`select unnest(${onlySets}::int[])`)}) n),
@@ -191,14 +189,16 @@ export class Rollups {
       write = [...new Set([...onlySets, ...(r.write ?? [])])];
       mixed = r.mixed ?? [];
       read = r.read ?? [];
-      // Hours are made of minutes: the hours of the sets written here besides the marked ones are
-      // computed again too, once their minutes are (the marked ones' hours have marks of their own).
-      const extra = write.filter((id) => !onlySets.includes(id));
-      if (resolution === '1m' && extra.length > 0) {
+      // Hours are made of minutes: the final hours of the minutes written here are computed again
+      // too, once their minutes are (the keeper marked only the late samples' own hours; the hourly
+      // job computes the others when it gets to them).
+      if (resolution === '1m' && write.length > 0) {
         const hours: number[] = [];
         for (let h = Math.floor(from / RESOLUTION_MS['1h']) * RESOLUTION_MS['1h']; h < to; h += RESOLUTION_MS['1h']) hours.push(h);
         await sql`insert into rollup_redo (resolution, set_id, ts)
-          select '1h', s, h from unnest(${extra}::int[]) s cross join unnest(${hours}::bigint[]) h order by 2, 3
+          select '1h', s, h from unnest(${write}::int[]) s cross join unnest(${hours}::bigint[]) h
+          where h < (select done_to from rollup_state where resolution = '1h')
+          order by 2, 3
           on conflict (resolution, set_id, ts) do update set id = nextval('rollup_redo_id')`;
       }
     }
