@@ -174,7 +174,8 @@ export class PgTimeseriesStore implements TimeseriesStore {
     // and keepers mark in one order (resolution, set, bucket), so two batches cannot deadlock on marks.
     const redo = { res: [] as string[], setId: [] as number[], ts: [] as number[] };
     for (const [res, width] of ROLLUP_WIDTHS) {
-      const closedBefore = now - ROLLUP_GRACE_MS[res] - ROLLUP_LATE_SLACK_MS;
+      // A worker whose clock is up to the slack ahead of this one may have closed it already.
+      const closedBefore = now - ROLLUP_GRACE_MS[res] + ROLLUP_LATE_SLACK_MS;
       const marks: [number, number][] = [];
       for (let i = 0; i < n; i++) {
         const bucket = Math.floor(rows.ts[i] / width) * width;

@@ -189,18 +189,6 @@ export class Rollups {
       write = [...new Set([...onlySets, ...(r.write ?? [])])];
       mixed = r.mixed ?? [];
       read = r.read ?? [];
-      // Hours are made of minutes: the final hours of the minutes written here are computed again
-      // too, once their minutes are (the keeper marked only the late samples' own hours; the hourly
-      // job computes the others when it gets to them).
-      if (resolution === '1m' && write.length > 0) {
-        const hours: number[] = [];
-        for (let h = Math.floor(from / RESOLUTION_MS['1h']) * RESOLUTION_MS['1h']; h < to; h += RESOLUTION_MS['1h']) hours.push(h);
-        await sql`insert into rollup_redo (resolution, set_id, ts)
-          select '1h', s, h from unnest(${write}::int[]) s cross join unnest(${hours}::bigint[]) h
-          where h < (select done_to from rollup_state where resolution = '1h')
-          order by 2, 3
-          on conflict (resolution, set_id, ts) do update set id = nextval('rollup_redo_id')`;
-      }
     }
 
     // Sets of their own: one window over rows, not over members (a row holds ~20 members, and
@@ -218,9 +206,8 @@ export class Rollups {
       ) r join series_sets s on s.id = r.set_id
         cross join lateral unnest(r.vals, r.pv) with ordinality u(v, p, pos)
       where r.ts >= ${from}::bigint`));
-    if (mixed.length === 0) return rows;
     // Sets that share series: a window over each series' samples, whichever set they came in.
-    rows += await writeRows(sql, table, perMember(sql`
+    if (mixed.length > 0) rows += await writeRows(sql, table, perMember(sql`
       select set_id, b, last, pos, v, c, dt, inc
       from (
         select set_id, ts, b, last, pos, v, c, ts - lag(ts) over w as dt,
@@ -240,6 +227,18 @@ export class Rollups {
       -- The lookback's rows and the other sets' rows gave their values to the lags only.
       where ts >= ${from}::bigint and set_id in (select unnest(${mixed}::int[]))
         and (${write}::int[] is null or set_id = any(${write}::int[]))`));
+    // Hours are made of minutes: the hours of the minutes written again are computed again too,
+    // once their minutes are (the keeper marked only the late samples' own hours). Marked last,
+    // so keepers marking the same hours wait for this transaction no longer than its end; and
+    // every hour, final or not: an hourly slice running meanwhile computes from the minutes as
+    // they were, and a mark it cannot see stays for the next run.
+    if (resolution === '1m' && write !== null && write.length > 0) {
+      const hours: number[] = [];
+      for (let h = Math.floor(from / RESOLUTION_MS['1h']) * RESOLUTION_MS['1h']; h < to; h += RESOLUTION_MS['1h']) hours.push(h);
+      await sql`insert into rollup_redo (resolution, set_id, ts)
+        select '1h', s, h from unnest(${write}::int[]) s cross join unnest(${hours}::bigint[]) h order by 2, 3
+        on conflict (resolution, set_id, ts) do update set id = nextval('rollup_redo_id')`;
+    }
     return rows;
   }
 
