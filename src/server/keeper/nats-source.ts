@@ -52,10 +52,11 @@ export interface NatsSourceOptions {
   /** How long a partial batch waits for more messages. */
   maxWaitMs?: number;
   /**
-   * Batches stored at once (default 2): the next batch is decoded and prepared while one
-   * commits, so the keeper and PostgreSQL work at the same time instead of waiting for each
-   * other. Batches lock the rows they share in one order (ids, then keys), so they wait for
-   * each other rather than deadlock.
+   * Batches stored at once (default 4): the next batches are decoded and prepared while others
+   * wait for PostgreSQL, so the keeper and PostgreSQL work at the same time instead of waiting
+   * for each other (a batch's transaction is a dozen round trips). With 2, a keeper draining a
+   * backlog left a third of its core idle (docs/storage.md#measured). Batches lock the rows they
+   * share in one order (ids, then keys), so they wait for each other rather than deadlock.
    */
   concurrency?: number;
   /**
@@ -175,7 +176,7 @@ export class NatsSource {
 
   private async process(maxBatch: number): Promise<void> {
     const maxWait = this.opts.maxWaitMs ?? 50;
-    const concurrency = Math.max(1, this.opts.concurrency ?? 2);
+    const concurrency = Math.max(1, this.opts.concurrency ?? 4);
     const inFlight = new Set<Promise<void>>();
     let backoff = 200;
     while (!this.stopped) {

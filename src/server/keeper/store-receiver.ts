@@ -179,10 +179,14 @@ export class StoreReceiver implements Receiver {
     // The agent and instance rows that inventories and heartbeats update are locked last, in the
     // one global order (agents, then instances, by id): held from here to the commit only, so a
     // concurrent batch of the same agents (this keeper's next one, another keeper's) waits for
-    // these few updates and the commit, not for this batch's COPY.
-    await this.store.inventory.lockForUpdate(tx, [...heartbeats.keys(), ...[...inventories.values()].map((a) => a.agentId)], inventories.keys());
-    await this.store.inventory.applyInventories(tx, [...inventories].map(([instanceId, a]) => ({ instanceId, agentId: a.agentId, ...this.placed.get(a.env)!, data: a.env.data, ts: a.env.ts })));
-    await this.store.inventory.applyHeartbeats(tx, [...heartbeats].map(([agentId, a]) => ({ agentId, nodeId: this.placed.get(a.env)!.nodeId, data: a.env.data })));
+    // these few updates and the commit, not for this batch's COPY. The locks and the updates go
+    // out together, in that order, and come back in one round trip (two with inventories): nearly every batch holds a
+    // heartbeat of most agents, so this is the part of a batch that batches take in turn.
+    await Promise.all([
+      this.store.inventory.lockForUpdate(tx, [...heartbeats.keys(), ...[...inventories.values()].map((a) => a.agentId)], inventories.keys()),
+      this.store.inventory.applyInventories(tx, [...inventories].map(([instanceId, a]) => ({ instanceId, agentId: a.agentId, ...this.placed.get(a.env)!, data: a.env.data, ts: a.env.ts }))),
+      this.store.inventory.applyHeartbeats(tx, [...heartbeats].map(([agentId, a]) => ({ agentId, nodeId: this.placed.get(a.env)!.nodeId, data: a.env.data }))),
+    ]);
   }
 
   /**
