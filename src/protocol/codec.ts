@@ -4,6 +4,7 @@ import { DATA_SCHEMAS, MESSAGE_TYPES, type MessageType } from './messages.ts';
 import { EnvelopeSchema, isMessageType, type Envelope } from './envelope.ts';
 import { ProtocolError } from './errors.ts';
 import { msgpackHead, newHead } from './msgpack-head.ts';
+import { decodeCommonMsgpack, UNSURE } from './msgpack-decode.ts';
 
 /** Largest encoded message accepted (NATS' default max_payload is 1 MiB). */
 export const MAX_MESSAGE_BYTES = 1024 * 1024;
@@ -44,6 +45,8 @@ export function decodeValue(bytes: Uint8Array, encoding: Encoding = sniffEncodin
   if (bytes.byteLength === 0) throw new ProtocolError('PGFLEET_PROTOCOL_DECODE', 'message is empty');
   try {
     if (encoding === 'json') return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    const common = decodeCommonMsgpack(bytes);
+    if (common !== UNSURE) return common;
     const overstated = overstatedLength(bytes);
     if (overstated !== undefined) throw new RangeError(overstated);
     return unpack(bytes);
