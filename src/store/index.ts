@@ -26,6 +26,7 @@ export { latestOfMetrics, latestSamples, type LatestSample } from './latest-samp
 export { Compactor, COMPACT_AFTER_MS, type CompactedDay } from './compaction.ts';
 export { Rollups, ROLLUP_GRACE_MS, type RollupRun, type RollupResolution } from './rollups.ts';
 export * from './statements.ts';
+export { numberArray } from './pg-array.ts';
 export { SettingsStore, type SettingsMessage } from './settings.ts';
 export { ExplainPlanStore, type StoredPlan } from './explain-plans.ts';
 export * from './access.ts';

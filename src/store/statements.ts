@@ -1,4 +1,5 @@
 import type { Sql, TransactionSql } from 'postgres';
+import { numberArray } from './pg-array.ts';
 import { STATEMENT_COUNTERS, type ActivityData, type ActivitySession, type StatementCounter, type StatementsData } from '../protocol/index.ts';
 
 /** Orderings of the top-statements list: any counter, or the mean time per call. */
@@ -74,9 +75,9 @@ export class StatementStore {
          from unnest($1::int[], $2::bigint[], $3::int[], $4::bigint[], $5::text[], $6::text[], $7::text[], ${cols.map((x) => `$${x.p}::float8[]`).join(', ')})
            as x(i, t, iv, q, d, u, tl, ${cols.map((x) => `c${x.p}`).join(', ')})`,
         [
-          rows.map((r) => r.instanceId), rows.map((r) => String(r.ts)), rows.map((r) => r.interval), rows.map((r) => r.queryid),
+          numberArray(rows.map((r) => r.instanceId)), numberArray(rows.map((r) => r.ts)), numberArray(rows.map((r) => r.interval)), numberArray(rows.map((r) => r.queryid)),
           rows.map((r) => r.datname), rows.map((r) => r.usename), rows.map((r) => String(r.toplevel)),
-          ...cols.map((x) => rows.map((r) => r.c[x.c] ?? 0)),
+          ...cols.map((x) => numberArray(rows.map((r) => r.c[x.c] ?? 0))),
         ] as never[],
       );
     }
@@ -108,8 +109,8 @@ export class StatementStore {
     }
     if (r.inst.length === 0) return;
     await tx`insert into activity_samples (instance_id, ts, interval_ms, sample_ms, samples, state, wait_event_type, wait_event, queryid, datname, usename, backend_type, n)
-      select * from unnest(${r.inst}::int[], ${r.ts}::bigint[], ${r.iv}::int[], ${r.sm}::int[], ${r.ns}::int[], ${r.state}::text[], ${r.wet}::text[], ${r.we}::text[],
-                           ${r.q}::bigint[], ${r.db}::text[], ${r.us}::text[], ${r.bt}::text[], ${r.n}::int[])`;
+      select * from unnest(${numberArray(r.inst)}::int[], ${numberArray(r.ts)}::bigint[], ${numberArray(r.iv)}::int[], ${numberArray(r.sm)}::int[], ${numberArray(r.ns)}::int[],
+                           ${r.state}::text[], ${r.wet}::text[], ${r.we}::text[], ${numberArray(r.q)}::bigint[], ${r.db}::text[], ${r.us}::text[], ${r.bt}::text[], ${numberArray(r.n)}::int[])`;
   }
 
   /** Top statements of an instance over (from, to], ranked by `sort`. */

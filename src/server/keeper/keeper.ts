@@ -1,6 +1,6 @@
 import type { Store } from '../../store/index.ts';
 import { cutText, decodeEnvelope, ProtocolError, toPgText, type Envelope } from '../../protocol/index.ts';
-import { DAY_MS, DEFAULT_NAMESPACE } from '../../store/index.ts';
+import { DAY_MS, DEFAULT_NAMESPACE, numberArray } from '../../store/index.ts';
 import type { Accepted, Receiver, Routes } from './receiver.ts';
 import { isSqlState, isTransientError } from '../../pg-errors/index.ts';
 import { IngestRefusedError } from './errors.ts';
@@ -204,7 +204,7 @@ export class Keeper {
       // try is still being written) then wait for each other's keys in one order, never in a cycle.
       const fresh = await tx<{ agent_id: number; seq: number }[]>`
         insert into ingested (agent_id, seq, type)
-        select * from unnest(${resolved.map((a) => a.agentId)}::int[], ${resolved.map((a) => a.env.seq)}::bigint[], ${resolved.map((a) => a.env.type)}::text[]) u(a, s, t)
+        select * from unnest(${numberArray(resolved.map((a) => a.agentId))}::int[], ${numberArray(resolved.map((a) => a.env.seq))}::bigint[], ${resolved.map((a) => a.env.type)}::text[]) u(a, s, t)
         order by a, s
         on conflict do nothing
         returning agent_id, seq`;
