@@ -64,6 +64,12 @@ test('numbers of every width, text of every length and script, and containers of
     assert.ok(agrees(pack(Array.from({ length: n }, (_, i) => i)), `array of ${n}`));
     assert.ok(agrees(pack(Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))), `map of ${n}`));
   }
+  // The cache keeps a copy of the bytes, not a view into the caller's Buffer: the same bytes
+  // changed in place (a reused frame) give the new text, not the cached one.
+  const frame = Buffer.from(pack({ name: 'q100014' }));
+  assert.deepEqual(decodeCommonMsgpack(frame), { name: 'q100014' });
+  frame.set(pack({ name: 'q100100' }));
+  assert.deepEqual(decodeCommonMsgpack(frame), { name: 'q100100' });
   // The cache of short text gives the same strings whatever came before: many distinct ones, then again.
   const words = Array.from({ length: 20_000 }, () => r.word(1, 24, 'abcdefgh'));
   for (let round = 0; round < 2; round++) assert.ok(agrees(pack(words), `20,000 short words, round ${round}`));

@@ -37,9 +37,9 @@ export function decodeCommonMsgpack(b: Uint8Array): unknown {
   try {
     const v = value(0);
     return pos === end ? v : UNSURE;
-  } catch (err) {
-    if (err === Unsure) return UNSURE;
-    throw err;
+  } catch {
+    // Unsure, or the stack ran out (called near its limit): the full decoder does not recurse.
+    return UNSURE;
   } finally {
     bytes = EMPTY;
     view = EMPTY_VIEW;
@@ -131,7 +131,8 @@ function text(n: number): string {
       }
       let s = '';
       for (let i = at; i < at + n; i++) s += String.fromCharCode(bytes[i]);
-      cachedBytes[slot] = bytes.slice(at, at + n);
+      // A copy: a Buffer's slice is a view, which would keep the whole frame alive and change with it.
+      cachedBytes[slot] = Uint8Array.prototype.slice.call(bytes, at, at + n);
       cachedText[slot] = s;
       return s;
     }

@@ -119,7 +119,7 @@ export class InventoryStore {
   async applyInventories(tx: TransactionSql, list: { instanceId: number; agentId: number; clusterId: number; nodeId: number; data: InventoryData; ts: number }[]): Promise<void> {
     if (list.length === 0) return;
     const col = <T>(f: (e: (typeof list)[number]) => T) => list.map(f);
-    await tx`
+    const instances = tx`
       update instances i set cluster_id = u.cluster_id, node_id = u.node_id, agent_id = u.agent_id, role = u.role,
         version = nullif(u.version, ''), version_num = nullif(u.version_num, 0), up = u.up, error = u.error,
         started_at = u.started_at, system_identifier = u.system_identifier,
@@ -134,7 +134,10 @@ export class InventoryStore {
     // An agent with several instances: the node of its newest inventory.
     const nodeOfAgent = new Map<number, { nodeId: number; ts: number }>();
     for (const e of list) { const had = nodeOfAgent.get(e.agentId); if (!had || had.ts <= e.ts) nodeOfAgent.set(e.agentId, { nodeId: e.nodeId, ts: e.ts }); }
-    await tx`update agents a set node_id = u.n from unnest(${[...nodeOfAgent.keys()]}::int[], ${[...nodeOfAgent.values()].map((v) => v.nodeId)}::int[]) u(id, n) where a.id = u.id`;
+    const agents = tx`update agents a set node_id = u.n from unnest(${[...nodeOfAgent.keys()]}::int[], ${[...nodeOfAgent.values()].map((v) => v.nodeId)}::int[]) u(id, n) where a.id = u.id`;
+    // Both statements are sent before either is awaited, so a heartbeat update sent after this
+    // call (in the same pipeline) still runs after them and its node wins, as it did when each was awaited.
+    await Promise.all([instances, agents]);
   }
 
   /** Applies heartbeats, one per agent, inside the batch transaction (rows locked by lockForUpdate); each `nodeId` resolved before it. */

@@ -85,10 +85,13 @@ export class PgTimeseriesStore implements TimeseriesStore {
       const cols = [
         list.map((k) => k.ownerKind), list.map((k) => k.ownerId), list.map((k) => k.metricId), list.map((k) => JSON.stringify(k.labels)),
       ] as const;
-      // New series come back from the insert; only those that existed already are looked up.
+      // New series come back from the insert; only those that existed already are looked up. In the
+      // unique key's order, as the sets below: batches in flight (a keeper's, other keepers') that
+      // register the same new series wait for each other instead of deadlocking.
       const created = await this.sql<{ id: number; owner_kind: 'i' | 'n'; owner_id: number; metric_id: number; labels: string }[]>`
         insert into series (owner_kind, owner_id, metric_id, labels)
         select ok, oi, mi, l::jsonb from unnest(${cols[0]}::char[], ${cols[1]}::int[], ${cols[2]}::int[], ${cols[3]}::text[]) k(ok, oi, mi, l)
+        order by ok, oi, mi, md5(l::jsonb::text)
         on conflict do nothing
         returning id, owner_kind, owner_id, metric_id, labels::text as labels`;
       const cacheRow = (r: (typeof created)[number]) => {
@@ -144,6 +147,7 @@ export class PgTimeseriesStore implements TimeseriesStore {
         from unnest(${list.map((s) => s.ownerKind)}::char[], ${list.map((s) => s.ownerId)}::int[], ${series}::text[],
                     ${list.map((s) => `{${s.counters.map((c) => (c ? 't' : 'f')).join(',')}}`)}::text[],
                     ${list.map((s) => s.intervalMs ?? null)}::int[]) k(ok, oi, s, c, iv)
+        order by series_set_key(s::int[])
         on conflict do nothing`;
       const rows = await this.sql<{ id: number; series: string }[]>`
         select id, array_to_string(series, ',') as series from series_sets
