@@ -180,7 +180,7 @@ export class StoreReceiver implements Receiver {
     // one global order (agents, then instances, by id): held from here to the commit only, so a
     // concurrent batch of the same agents (this keeper's next one, another keeper's) waits for
     // these few updates and the commit, not for this batch's COPY. The locks and the updates go
-    // out together, in that order, and come back in one round trip (two with inventories): nearly every batch holds a
+    // out together, in that order, and come back in one round trip: nearly every batch holds a
     // heartbeat of most agents, so this is the part of a batch that batches take in turn.
     await Promise.all([
       this.store.inventory.lockForUpdate(tx, [...heartbeats.keys(), ...[...inventories.values()].map((a) => a.agentId)], inventories.keys()),
