@@ -2,6 +2,7 @@ import type { Sql, TransactionSql } from 'postgres';
 import { copyIn, sampleSetsBinary } from './copy.ts';
 import { decodeChunk } from './chunk/index.ts';
 import { LruMap } from './lru-map.ts';
+import { numberArray } from './pg-array.ts';
 import { DAY_MS, INGEST_TABLES, dropPartitionsBefore, ensurePartitions, type PartitionedTable } from './partitions.ts';
 import { ROLLUP_GRACE_MS, ROLLUP_LATE_SLACK_MS } from './rollups.ts';
 import {
@@ -140,7 +141,7 @@ export class PgTimeseriesStore implements TimeseriesStore {
     if (missing.size > 0) {
       const list = [...missing.values()];
       // Arrays of arrays do not pass through unnest: each set travels as text ('{1,2,3}').
-      const series = list.map((s) => `{${s.series.join(',')}}`);
+      const series = list.map((s) => numberArray(s.series));
       await this.sql`
         insert into series_sets (owner_kind, owner_id, series, counters, interval_ms)
         select ok, oi, s::int[], c::boolean[], iv
@@ -260,7 +261,7 @@ export class PgTimeseriesStore implements TimeseriesStore {
     const rows = await sql<{ set_id: number; ts: number; n: number; v: (number | null)[] }[]>`
       select r.set_id, r.ts::float8 as ts, r.n,
         array(select r.${sql(col)}[u.i] from unnest(p.pos::int[]) with ordinality u(i, o) order by u.o) as v
-      from unnest(${sets}::int[], ${sets.map((id) => `{${bySet.get(id)!.pos.join(',')}}`)}::text[]) p(set_id, pos)
+      from unnest(${sets}::int[], ${sets.map((id) => numberArray(bySet.get(id)!.pos))}::text[]) p(set_id, pos)
         join ${sql(table)} r on r.set_id = p.set_id
       where r.set_id = any(${sets}::int[]) and r.ts >= ${q.from}::bigint and r.ts < ${cut}::bigint`;
     const step = q.stepMs;

@@ -92,10 +92,10 @@ export class StatementStore {
   }
 
   async writeActivity(tx: TransactionSql, msgs: ActivityMessage[]): Promise<void> {
-    const r = { inst: [] as number[], ts: [] as string[], iv: [] as number[], sm: [] as number[], ns: [] as number[], state: [] as string[], wet: [] as (string | null)[], we: [] as (string | null)[], q: [] as (string | null)[], db: [] as (string | null)[], us: [] as (string | null)[], bt: [] as string[], n: [] as number[] };
+    const r = { inst: [] as number[], ts: [] as number[], iv: [] as number[], sm: [] as number[], ns: [] as number[], state: [] as string[], wet: [] as (string | null)[], we: [] as (string | null)[], q: [] as (string | null)[], db: [] as (string | null)[], us: [] as (string | null)[], bt: [] as string[], n: [] as number[] };
     for (const m of msgs) {
       for (const g of m.data.groups) {
-        r.inst.push(m.instanceId); r.ts.push(String(m.ts)); r.iv.push(m.data.interval_ms); r.sm.push(m.data.sample_ms); r.ns.push(m.data.samples);
+        r.inst.push(m.instanceId); r.ts.push(m.ts); r.iv.push(m.data.interval_ms); r.sm.push(m.data.sample_ms); r.ns.push(m.data.samples);
         r.state.push(g.state); r.wet.push(g.wait_event_type ?? null); r.we.push(g.wait_event ?? null); r.q.push(g.queryid ?? null);
         r.db.push(g.datname ?? null); r.us.push(g.usename ?? null); r.bt.push(g.backend_type); r.n.push(g.n);
       }
