@@ -7,7 +7,7 @@
 //  - backlog: messages the JetStream consumer has not had acked yet.
 // `pgfleet simulate` runs in its own process, as a separate fleet would.
 // Prints JSON lines and appends them to bench/RESULTS.md.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
@@ -17,7 +17,7 @@ import { KEEPER_CONSUMER, STREAM_NAME } from '../src/protocol/index.ts';
 import { freePort } from '../src/pg-embedded/index.ts';
 import { startTestNats, startTestPostgres, waitFor } from '../test/harness/index.ts';
 import { machine, record } from './machine.ts';
-import { rssKb, startAgent, tree, treeCpuMs } from './proc.ts';
+import { pidOf, rssKb, startAgent, tree, treeCpuMs } from './proc.ts';
 
 const { values } = parseArgs({ options: {
   agents: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '5' }, seed: { type: 'string', default: '1' },
@@ -141,15 +141,6 @@ const figures: Record<string, unknown>[] = [
 const notes = `${AGENTS} simulated agents (\`pgfleet simulate\`, preset standard, seed ${values.seed}, catalog default intervals, real time) published to JetStream for ${REGISTER_S / 60} + ${MINUTES} min; one \`pgfleet serve --role all\` (the bundle${values['serve-node-args'] ? `, node ${values['serve-node-args']}` : ''}) stored them in PostgreSQL ${version} (fsync and synchronous_commit on) with its worker jobs running. The first ${REGISTER_S} s are the fleet registering (each collector reports once within its interval, the server creates the series; figure registration); the window measured against the goal follows. Lag: now − newest committed sample ts, from GET /api/v1/health each second; RSS each second.`;
 if (values['no-record']) for (const f of figures) console.log(JSON.stringify({ bench: 'load', ...f }));
 else record('load', figures, machine({ postgres: version, nats_server: 'debian nats-server' }), notes);
-
-/** The first process whose command line (arguments joined by spaces) passes `match`. */
-function pidOf(match: (cmdline: string) => boolean): number {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try { if (match(readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' '))) return Number(d); } catch { /* gone */ }
-  }
-  throw new Error('process not found');
-}
 
 /** Proportional set size in kB: shared memory (PostgreSQL's shared buffers) counted once across processes. */
 function pssKb(pid: number): number {

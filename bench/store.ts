@@ -13,8 +13,11 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { AckPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { encodeEnvelope, ingestSubject, messageId, type Envelope } from '../src/protocol/index.ts';
+import { KEEPER_CONSUMER, STREAM_NAME, encodeEnvelope, ingestSubject, messageId, type Envelope } from '../src/protocol/index.ts';
 import { collectorsForPreset, loadCatalog } from '../src/catalog/index.ts';
 import { FleetSimulator } from '../src/simulate/index.ts';
 import { DAY_MS, openStore, type Store } from '../src/store/index.ts';
@@ -23,6 +26,7 @@ import { MESSAGE_TYPES } from '../src/protocol/index.ts';
 import { startServer } from '../src/server/index.ts';
 import { adminHeaders, runPgfleet, startTestNats, startTestPostgres, waitFor, type PgfleetProcess } from '../test/harness/index.ts';
 import { machine, record } from './machine.ts';
+import { pidOf, treeCpuMs } from './proc.ts';
 
 const { values } = parseArgs({ options: {
   agents: { type: 'string', default: '100' }, minutes: { type: 'string', default: '10' }, keepers: { type: 'string', default: '1' },
@@ -55,7 +59,7 @@ const partitionsBytes = async (parent: string) => (await sql`
   select coalesce(sum(pg_total_relation_size(c.oid)), 0)::float8 as b from pg_inherits i join pg_class c on c.oid = i.inhrelid
   where i.inhparent = ${parent}::regclass`)[0].b as number;
 
-const INGEST_NOTE = `${AGENTS} agents × ${MINUTES} simulated minutes${values.late ? ', all stamped before now (late data: each closed rollup bucket is marked for the rollups to compute again)' : ', stamped from a minute from now on (live data: no rollup bucket closed; the backlog drain too)'} published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on. Backlog drain: the next ${MINUTES} simulated minutes published while the keepers were suspended (SIGSTOP, caches warm), then committed (timed from SIGCONT). Transport ceiling: the first ${MINUTES} minutes' messages again, to a stream of their own, consumed by a process that acks each message (or decodes, validates and acks it) and stores nothing, published while it consumes or all before it starts (backlog).`;
+const INGEST_NOTE = `${AGENTS} agents × ${MINUTES} simulated minutes${values.late ? ', all stamped before now (late data: each closed rollup bucket is marked for the rollups to compute again)' : ', stamped from a minute from now on (live data: no rollup bucket closed; the backlog drain too)'} published to JetStream (1,000 in flight) and committed by ${KEEPERS} \`pgfleet serve --role keeper\` process(es) (the bundle); baseline: one COPY of the same samples as (int, bigint, float8) rows into a table without index (and one with a btree on (series_id, ts)). PostgreSQL ${version} with fsync and synchronous_commit on. Backlog drain: the next ${MINUTES} simulated minutes published while the keepers were suspended (SIGSTOP, caches warm), then committed (timed from SIGCONT). Transport ceiling: the first ${MINUTES} minutes' messages again, to a stream of their own, consumed by a process that acks each message (or decodes, validates and acks it) and stores nothing, published while it consumes or all before it starts (backlog). CPU per sample: utime+stime of the keepers, the store's PostgreSQL (postmaster and backends, reaped ones included), nats-server and the publishing bench process over each phase, per sample; *_rate_at_all_cores: the cores divided by that cost. The end of each phase is seen on the consumer's ack floor (a keeper acks after its commit), then ingested is counted once.`;
 
 // 1. Ingest, end to end ------------------------------------------------------------------
 const sim = new FleetSimulator(catalog, { agents: AGENTS, seed: 1, prefix: 'ing' });
@@ -102,16 +106,47 @@ const keepersAlive = () => {
   const dead = keepers.find((k) => k.child.exitCode !== null || k.child.signalCode !== null);
   if (dead) throw new Error(`a keeper ended: ${dead.output().slice(-3000)}`);
 };
-await waitFor('the warm-up committed', async () => { keepersAlive(); return (await sql`select count(*)::int as n from ingested`)[0].n >= warm.length; }, 600_000, 50);
+const jsm = await jetstreamManager(nc);
+/**
+ * Waits until the keepers have acked every message published so far, then checks that `ingested`
+ * holds `expected` rows. A keeper acks a message only after its batch has committed, so the
+ * consumer's ack floor reaching the stream's last message means all of them are stored. Polling
+ * the floor costs nats-server one small request; counting `ingested` every 50 ms cost the store's
+ * PostgreSQL up to 21 ms a time (a sequential scan of a growing table), a third of a core taken
+ * from the keepers during the backlog drain.
+ */
+const waitCommitted = async (what: string, expected: number, timeoutMs: number) => {
+  const last = (await jsm.streams.info(STREAM_NAME)).state.last_seq;
+  await waitFor(what, async () => { keepersAlive(); return (await jsm.consumers.info(STREAM_NAME, KEEPER_CONSUMER)).ack_floor.stream_seq >= last; }, timeoutMs, 50);
+  const [{ n }] = await sql`select count(*)::int as n from ingested`;
+  if (n !== expected) throw new Error(`${what}: the keepers acked every message, yet ingested holds ${n} rows, not ${expected}`);
+};
+await waitCommitted('the warm-up committed', warm.length, 600_000);
 log(`warm-up: ${warm.length} messages`);
+// CPU time of each part, so the cost per sample is known apart from the machine's idle time and
+// noise: the keepers, the store's PostgreSQL (postmaster and backends), nats-server, and this
+// process, which publishes.
+const pgPid = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+const natsPid = pidOf((cmd) => cmd.includes('nats-server') && cmd.includes(String(nats.port)));
+const cpuNow = () => {
+  const own = process.cpuUsage();
+  return { keeper: keepers.reduce((t, k) => t + treeCpuMs(k.child.pid!), 0), postgres: treeCpuMs(pgPid), nats: treeCpuMs(natsPid), publisher: (own.user + own.system) / 1000 };
+};
+/** CPU µs per sample of each part between two snapshots. */
+const cpuPerSample = (a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>, n: number) => {
+  const parts = Object.fromEntries(Object.keys(a).map((k) => [k, +((b[k as keyof typeof a] - a[k as keyof typeof a]) * 1000 / n).toFixed(2)])) as Record<keyof typeof a, number>;
+  return { ...parts, total: +Object.values(parts).reduce((x, y) => x + y, 0).toFixed(2) };
+};
+const cpu0 = cpuNow();
 const t0 = performance.now();
 const WINDOW = 1000;
 for (let i = 0; i < encoded.length; i += WINDOW) {
   await Promise.all(encoded.slice(i, i + WINDOW).map((e) => js.publish(e.subject, e.bytes, { msgID: e.id })));
 }
 const tPublished = performance.now();
-await waitFor('every message committed', async () => { keepersAlive(); return (await sql`select count(*)::int as n from ingested`)[0].n >= warm.length + envs.length; }, 900_000, 50);
+await waitCommitted('every message committed', warm.length + envs.length, 900_000);
 const tDone = performance.now();
+const cpuLive = cpuPerSample(cpu0, cpuNow(), samples);
 // The keepers are suspended (SIGSTOP), not stopped: a restarted keeper would spend the drain
 // filling its caches again. Publishing takes a few seconds, well within the 30 s ack wait.
 for (const k of keepers) k.child.kill('SIGSTOP');
@@ -119,9 +154,11 @@ for (let i = 0; i < backlog.length; i += WINDOW) {
   await Promise.all(backlog.slice(i, i + WINDOW).map((e) => js.publish(ingestSubject('sim', e.agent, e.type), encodeEnvelope(e), { msgID: messageId(e.agent, e.seq) })));
 }
 const tDrain = performance.now();
+const cpuDrain0 = cpuNow();
 for (const k of keepers) k.child.kill('SIGCONT');
-await waitFor('the backlog committed', async () => { keepersAlive(); return (await sql`select count(*)::int as n from ingested`)[0].n >= warm.length + envs.length + backlog.length; }, 900_000, 50);
+await waitCommitted('the backlog committed', warm.length + envs.length + backlog.length, 900_000);
 const drainS = (performance.now() - tDrain) / 1000;
+const cpuDrain = cpuPerSample(cpuDrain0, cpuNow(), backlogSamples);
 for (const k of keepers) await k.stop();
 await nc.close();
 const warmSamples = samplesOf(warm);
@@ -212,6 +249,10 @@ figures.push(
     samples, samples_per_metrics_message: +(samples / metricsMessages).toFixed(1), avg_message_bytes: Math.round(avgBytes),
     publish_s: +((tPublished - t0) / 1000).toFixed(2), total_s: +((tDone - t0) / 1000).toFixed(2), goal: 500_000 },
   { figure: 'ingest_backlog_drain_samples_per_s', value: Math.round(backlogSamples / drainS), messages: backlog.length, samples: backlogSamples, seconds: +drainS.toFixed(2) },
+  // What each sample cost in CPU, and the rate at which that cost would keep every core busy: the
+  // most this code could ingest on this machine if nothing waited and nothing else ran.
+  { figure: 'ingest_cpu_us_per_sample', live: cpuLive, drain: cpuDrain, cores: availableParallelism(),
+    live_rate_at_all_cores: Math.round(availableParallelism() * 1e6 / cpuLive.total), drain_rate_at_all_cores: Math.round(availableParallelism() * 1e6 / cpuDrain.total) },
   { figure: 'transport_ceiling_samples_per_s', ack_only: Math.round(ceilingAck), decode_validate_ack: Math.round(ceilingDecode),
     backlog_ack_only: Math.round(drainAck), backlog_decode_validate_ack: Math.round(drainDecode),
     e2e_share_of_decode_ceiling: +(e2e / ceilingDecode).toFixed(2), drain_share_of_backlog_decode_ceiling: +(backlogSamples / drainS / drainDecode).toFixed(2) },
@@ -223,7 +264,7 @@ figures.push(
     samples_per_row: +(rawSplit.samples / rawSplit.rows).toFixed(1), heap_bytes_per_row: Math.round(rawSplit.heap / rawSplit.rows), index_bytes_per_row: Math.round(rawSplit.index / rawSplit.rows),
     copy_baseline: +(copyPlain.bytes / samples).toFixed(1), copy_baseline_indexed: +(copyIndexed.bytes / samples).toFixed(1), goal: 12 },
 );
-log(JSON.stringify(figures.slice(-6)));
+log(JSON.stringify(figures.slice(-7)));
 rows.length = 0;
 await sql`drop table copy_baseline, copy_baseline_indexed`;
 if (values['ingest-only']) {
