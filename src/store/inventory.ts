@@ -96,7 +96,7 @@ export class InventoryStore {
    * batches in flight, HTTP requests) sharing agents or instances wait for each other instead
    * of deadlocking, whatever the order of their messages. `for no key update` is what an
    * update of non-key columns takes: it does not block the foreign-key checks of other
-   * batches' inserts (ingested, events), which take `for key share`. Both statements are sent
+   * inserts (events, instances), which take `for key share`. Both statements are sent
    * at once (postgres.js pipelines the queries of a transaction that are not awaited one by one),
    * and so may the updates after them: PostgreSQL runs them in the order sent, and the locks
    * are held for one round trip less each.
