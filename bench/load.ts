@@ -17,7 +17,7 @@ import { KEEPER_CONSUMER, STREAM_NAME } from '../src/protocol/index.ts';
 import { freePort } from '../src/pg-embedded/index.ts';
 import { startTestNats, startTestPostgres, waitFor } from '../test/harness/index.ts';
 import { machine, record } from './machine.ts';
-import { pidOf, rssKb, startAgent, tree, treeCpuMs } from './proc.ts';
+import { rssKb, startAgent, tree, treeCpuMs } from './proc.ts';
 
 const { values } = parseArgs({ options: {
   agents: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '5' }, seed: { type: 'string', default: '1' },
@@ -70,7 +70,7 @@ async function measure() {
   const t0 = Date.now();
   const cpu0 = { serve: treeCpuMs(serve.pid), sim: treeCpuMs(sim.pid) };
   let simCpuMs = 0;
-  const natsPid = pidOf((cmd) => cmd.includes('nats-server') && cmd.includes(String(nats.port)));
+  const natsPid = nats.pid();
   const pgPid = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
   while (sim.child.exitCode === null && sim.child.signalCode === null) {
     const health = await fetch(`${api}/api/v1/health`).then((r) => r.json() as Promise<{ ingest?: { lag_ms: number | null } }>).catch(() => undefined);

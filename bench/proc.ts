@@ -16,14 +16,6 @@ export function procStat(pid: number): ProcStat | undefined {
     return { ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
   } catch { return undefined; }
 }
-/** The first process whose command line (arguments joined by spaces) passes `match`. */
-export function pidOf(match: (cmdline: string) => boolean): number {
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try { if (match(readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' '))) return Number(d); } catch { /* gone */ }
-  }
-  throw new Error('process not found');
-}
 /** VmRSS in kB. */
 export function rssKb(pid: number): number {
   try { return Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0); } catch { return 0; }

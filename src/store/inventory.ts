@@ -95,8 +95,8 @@ export class InventoryStore {
    * takes its row locks in this one order, so concurrent batches (two keepers, a keeper's
    * batches in flight, HTTP requests) sharing agents or instances wait for each other instead
    * of deadlocking, whatever the order of their messages. `for no key update` is what an
-   * update of non-key columns takes: it does not block the foreign-key checks of other
-   * inserts (events, instances), which take `for key share`. Both statements are sent
+   * update of non-key columns takes: it does not block the foreign-key checks (events' inserts,
+   * an instance's insert or change of agent), which take `for key share`. Both statements are sent
    * at once (postgres.js pipelines the queries of a transaction that are not awaited one by one),
    * and so may the updates after them: PostgreSQL runs them in the order sent, and the locks
    * are held for one round trip less each.

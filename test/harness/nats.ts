@@ -17,6 +17,8 @@ function natsServerBinary(): string {
 export interface TestNats {
   url: string;
   port: number;
+  /** The running server's process id (a restart gives a new one). */
+  pid(): number;
   /** Stops the server (SIGTERM) and waits for it; the JetStream store stays. */
   stop(): Promise<void>;
   /** Kills the server at once (SIGKILL: no flush, no goodbye to clients) and waits for it; the JetStream store stays. */
@@ -58,7 +60,7 @@ export async function startTestNats(opts: TestNatsOptions = {}): Promise<TestNat
   const stop = () => signal('SIGTERM');
   await start();
   return {
-    url: `nats://127.0.0.1:${port}`, port,
+    url: `nats://127.0.0.1:${port}`, port, pid: () => child!.pid!,
     stop, restart: start, kill: () => signal('SIGKILL'),
     destroy: async () => { await stop(); dir.remove(); },
     reload: async (config: string) => {

@@ -3,4 +3,4 @@
 -- several batches of the same agents in flight, those locks became multixacts that the batches'
 -- `for no key update` of the same rows (heartbeats) had to join. The keeper takes agent ids only
 -- from the agents table, and agents are never deleted, so the key protected nothing.
-alter table ingested drop constraint ingested_agent_id_fkey;
+alter table ingested drop constraint if exists ingested_agent_id_fkey;
