@@ -360,19 +360,18 @@ test('scheduled tasks fire at their seconds, never overlap, run while the server
   await new Promise((r) => setTimeout(r, 4000));
   const restartedAt = Date.now();
   server = await startServer({ role: 'all', storeUrl: store.url, host: '127.0.0.1', port: 0, retentionDays: 7, commandChannel: channel });
-  await new Promise((r) => setTimeout(r, 3000));
+  type Run = CommandRow & { startedAt: number; scheduledAt: number };
+  const runsOf = async (id: number) => await (await adminFetch(`/api/v1/tasks/${id}/runs?limit=500`)).json() as Run[];
+  // The tasks are disabled once a nap due after the restart has run and been reported: disabled
+  // after a fixed wait instead, they could stop before one started (the nap before it still
+  // running when the change reached the agent, on a slow moment of the machine).
+  await waitFor('a nap due after the restart to be reported', async () => (await runsOf(nap.id)).some((r) => r.state === 'ok' && r.scheduledAt > restartedAt), 30_000);
   for (const id of [nap.id, an.id]) {
     const off = await adminFetch(`/api/v1/tasks/${id}`, { method: 'PUT', headers: json, body: JSON.stringify({ ...bodies.get(id), enabled: false }) });
     assert.equal(off.status, 200, await off.text());
   }
   await waitFor('the agent to drop the disabled tasks', () => agent.scheduler!.list().length === 0, 15_000);
-
-  type Run = CommandRow & { startedAt: number; scheduledAt: number };
-  const runsOf = async (id: number) => await (await adminFetch(`/api/v1/tasks/${id}/runs?limit=500`)).json() as Run[];
-  const naps = await waitFor('the last nap to be reported', async () => {
-    const rows = await runsOf(nap.id);
-    return rows.some((r) => r.state === 'ok' && r.scheduledAt > restartedAt) ? rows : undefined;
-  }, 20_000);
+  const naps = await runsOf(nap.id);
   const ok = naps.filter((r) => r.state === 'ok').sort((a, b) => a.startedAt - b.startedAt);
   const skipped = naps.filter((r) => r.state === 'skipped');
   assert.ok(ok.length >= 4, `${ok.length} naps ran`);
