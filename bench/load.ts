@@ -8,7 +8,6 @@
 // `pgfleet simulate` runs in its own process, as a separate fleet would.
 // Prints JSON lines and appends them to bench/RESULTS.md.
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
@@ -17,7 +16,7 @@ import { KEEPER_CONSUMER, STREAM_NAME } from '../src/protocol/index.ts';
 import { freePort } from '../src/pg-embedded/index.ts';
 import { startTestNats, startTestPostgres, waitFor } from '../test/harness/index.ts';
 import { machine, record } from './machine.ts';
-import { rssKb, startAgent, tree, treeCpuMs } from './proc.ts';
+import { postmasterPid, rssKb, startAgent, tree, treeCpuMs } from './proc.ts';
 
 const { values } = parseArgs({ options: {
   agents: { type: 'string', default: '1000' }, minutes: { type: 'string', default: '5' }, seed: { type: 'string', default: '1' },
@@ -71,7 +70,7 @@ async function measure() {
   const cpu0 = { serve: treeCpuMs(serve.pid), sim: treeCpuMs(sim.pid) };
   let simCpuMs = 0;
   const natsPid = nats.pid();
-  const pgPid = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  const pgPid = postmasterPid(pg.dataDir);
   while (sim.child.exitCode === null && sim.child.signalCode === null) {
     const health = await fetch(`${api}/api/v1/health`).then((r) => r.json() as Promise<{ ingest?: { lag_ms: number | null } }>).catch(() => undefined);
     const info = await jsm.consumers.info(STREAM_NAME, KEEPER_CONSUMER).catch(() => undefined);

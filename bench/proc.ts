@@ -2,6 +2,8 @@
 // and starting `pgfleet` with Node flags (--cpu-prof is refused in NODE_OPTIONS).
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parsePostmasterPid } from '../src/agent/collectors/pg-host.ts';
 import { PGFLEET_BIN, runPgfleet } from '../test/harness/index.ts';
 
 export const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -15,6 +17,12 @@ export function procStat(pid: number): ProcStat | undefined {
     // After the command: state ppid … utime(11) stime(12) cutime(13) cstime(14); cutime/cstime hold reaped children.
     return { ppid: Number(f[1]), cpuTicks: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
   } catch { return undefined; }
+}
+/** The postmaster's pid, from postmaster.pid in its data directory. */
+export function postmasterPid(dataDir: string): number {
+  const pid = parsePostmasterPid(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8'));
+  if (pid === undefined) throw new Error(`no postmaster pid in ${dataDir}/postmaster.pid`);
+  return pid;
 }
 /** VmRSS in kB. */
 export function rssKb(pid: number): number {

@@ -13,9 +13,7 @@ import { parseArgs } from 'node:util';
 import postgres from 'postgres';
 import { connect } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import { AckPolicy, RetentionPolicy, StorageType, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { KEEPER_CONSUMER, STREAM_NAME, encodeEnvelope, ingestSubject, messageId, type Envelope } from '../src/protocol/index.ts';
 import { collectorsForPreset, loadCatalog } from '../src/catalog/index.ts';
@@ -26,7 +24,7 @@ import { MESSAGE_TYPES } from '../src/protocol/index.ts';
 import { startServer } from '../src/server/index.ts';
 import { adminHeaders, runPgfleet, startTestNats, startTestPostgres, waitFor, type PgfleetProcess } from '../test/harness/index.ts';
 import { machine, record } from './machine.ts';
-import { treeCpuMs } from './proc.ts';
+import { postmasterPid, treeCpuMs } from './proc.ts';
 
 const { values } = parseArgs({ options: {
   agents: { type: 'string', default: '100' }, minutes: { type: 'string', default: '10' }, keepers: { type: 'string', default: '1' },
@@ -100,9 +98,11 @@ for (let k = 0; k < KEEPERS; k++) {
 }
 const nc = await connect({ servers: nats.url });
 const js = jetstream(nc);
-for (let i = 0; i < warm.length; i += 1000) {
-  await Promise.all(warm.slice(i, i + 1000).map((e) => js.publish(ingestSubject('sim', e.agent, e.type), encodeEnvelope(e), { msgID: messageId(e.agent, e.seq) })));
-}
+/** Publishes encoded messages through `via`, 1,000 in flight, each subject after `prefix`. */
+const publishAll = async (via: typeof js, list: ReturnType<typeof encode>[], prefix = '') => {
+  for (let i = 0; i < list.length; i += 1000) await Promise.all(list.slice(i, i + 1000).map((e) => via.publish(prefix + e.subject, e.bytes, { msgID: e.id })));
+};
+await publishAll(js, warm.map(encode));
 /** Fails at once when a keeper process has ended, with what it printed. */
 const keepersAlive = () => {
   const dead = keepers.find((k) => k.child.exitCode !== null || k.child.signalCode !== null);
@@ -134,7 +134,7 @@ log(`warm-up: ${warm.length} messages`);
 // CPU time of each part, so the cost per sample is known apart from the machine's idle time and
 // noise: the keepers, the store's PostgreSQL (postmaster and backends), nats-server, and this
 // process, which publishes.
-const pgPid = Number(readFileSync(join(pg.dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+const pgPid = postmasterPid(pg.dataDir);
 const cpuNow = () => {
   const own = process.cpuUsage();
   return { keeper: keepers.reduce((t, k) => t + treeCpuMs(k.child.pid!), 0), postgres: treeCpuMs(pgPid), nats: treeCpuMs(nats.pid()), publisher: (own.user + own.system) / 1000 };
@@ -147,10 +147,7 @@ const cpuPerSample = (a: ReturnType<typeof cpuNow>, b: ReturnType<typeof cpuNow>
 };
 const cpu0 = cpuNow();
 const t0 = performance.now();
-const WINDOW = 1000;
-for (let i = 0; i < encoded.length; i += WINDOW) {
-  await Promise.all(encoded.slice(i, i + WINDOW).map((e) => js.publish(e.subject, e.bytes, { msgID: e.id })));
-}
+await publishAll(js, encoded);
 const tPublished = performance.now();
 await waitCommitted('every message committed', warm.length + envs.length, 900_000);
 const tDone = performance.now();
@@ -161,9 +158,7 @@ for (const k of keepers) k.child.kill('SIGSTOP');
 // The backlog's CPU counts from here, so that both phases hold the same work: publishing, the
 // broker taking the messages in, the keepers and PostgreSQL.
 const cpuDrain0 = cpuNow();
-for (let i = 0; i < encodedBacklog.length; i += WINDOW) {
-  await Promise.all(encodedBacklog.slice(i, i + WINDOW).map((e) => js.publish(e.subject, e.bytes, { msgID: e.id })));
-}
+await publishAll(js, encodedBacklog);
 const tDrain = performance.now();
 for (const k of keepers) k.child.kill('SIGCONT');
 await waitCommitted('the backlog committed', warm.length + envs.length + backlog.length, 900_000);
@@ -226,11 +221,7 @@ async function transportCeiling(mode: 'ack' | 'decode', backlogFirst: boolean): 
   const jsm = await jetstreamManager(nc2);
   const js2 = jetstream(nc2);
   const stream = `CEILING_${mode.toUpperCase()}`;
-  const publish = async () => {
-    for (let i = 0; i < encoded.length; i += WINDOW) {
-      await Promise.all(encoded.slice(i, i + WINDOW).map((e) => js2.publish(`ceiling.${mode}.${e.subject}`, e.bytes, { msgID: e.id })));
-    }
-  };
+  const publish = () => publishAll(js2, encoded, `ceiling.${mode}.`);
   await jsm.streams.add({ name: stream, subjects: [`ceiling.${mode}.>`], retention: RetentionPolicy.Workqueue, storage: StorageType.File });
   await jsm.consumers.add(stream, { durable_name: 'ceiling', ack_policy: AckPolicy.Explicit, max_ack_pending: 50_000 });
   if (backlogFirst) await publish();
